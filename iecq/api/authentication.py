@@ -1,0 +1,63 @@
+"""Bearer-token authentication for integrators: `Authorization: Bearer iecq_<prefix>_<secret>`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from ..models import ApiToken
+from ..principals import Principal, principal_from_token
+
+
+@dataclass(frozen=True)
+class TokenUser:
+    """Stands in for `request.user` when an API token authenticates; the principal carries the rest."""
+
+    principal: Principal
+    is_authenticated: bool = True
+    is_active: bool = True
+    is_anonymous: bool = False
+    pk: None = None
+
+    def get_username(self) -> str:
+        return self.principal.label
+
+
+def parse_token(raw: str) -> tuple[str, str] | None:
+    parts = raw.split("_")
+    if len(parts) != 3 or parts[0] != "iecq" or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        scheme, _, raw = header.partition(" ")
+        if scheme not in ("Bearer", "Token"):
+            return None
+        parsed = parse_token(raw.strip())
+        if parsed is None:
+            raise exceptions.AuthenticationFailed("Malformed API token.", code="token_malformed")
+        prefix, secret = parsed
+        token = ApiToken.objects_unscoped.select_related("organisation").filter(prefix=prefix).first()
+        if token is None or not token.matches(secret):
+            raise exceptions.AuthenticationFailed("Unknown API token.", code="token_invalid")
+        if token.revoked_at is not None:
+            raise exceptions.AuthenticationFailed("This API token has been revoked.", code="token_revoked")
+        if token.expires_at <= timezone.now():
+            raise exceptions.AuthenticationFailed("This API token has expired.", code="token_expired")
+        now = timezone.now()
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            ApiToken.objects_unscoped.filter(pk=token.pk).update(last_used_at=now)
+        principal = principal_from_token(token)
+        return TokenUser(principal=principal), token
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api"'

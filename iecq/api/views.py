@@ -1,0 +1,81 @@
+"""Platform endpoints: who am I, and the organisation's API tokens."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from ..models import ApiToken
+from ..models.tokens import API_SCOPES
+from ..roles import Role
+from .. import services
+from .viewsets import PROBLEM_RESPONSES, PrincipalScopedAPIView, ScopedViewSet
+
+
+class PrincipalSerializer(serializers.Serializer):
+    kind = serializers.CharField(allow_null=True)
+    label = serializers.CharField()
+    organisation_id = serializers.IntegerField(allow_null=True)
+    role = serializers.CharField(allow_null=True)
+    certification_body_id = serializers.IntegerField(allow_null=True)
+    manufacturer_id = serializers.IntegerField(allow_null=True)
+    country = serializers.CharField(allow_null=True)
+    scopes = serializers.ListField(child=serializers.CharField(), allow_null=True)
+
+
+class MeView(PrincipalScopedAPIView, GenericAPIView):
+    """The calling principal: organisation, role, and the token's scopes."""
+
+    serializer_class = PrincipalSerializer
+
+    @extend_schema(summary="Who am I", responses={200: PrincipalSerializer})
+    def get(self, request):
+        p = request.principal
+        return Response(PrincipalSerializer({**p.__dict__, "scopes": sorted(p.scopes) if p.scopes is not None else None}).data)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "role", "prefix", "scopes", "created_at", "expires_at", "revoked_at", "last_used_at"]
+        read_only_fields = fields
+
+
+class ApiTokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    role = serializers.ChoiceField(choices=Role.choices)
+    scopes = serializers.ListField(child=serializers.ChoiceField(choices=API_SCOPES), allow_empty=False, max_length=20)
+    expires_in_days = serializers.IntegerField(min_value=1, max_value=3650, default=90)
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(help_text="The secret; shown only in this response.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+        read_only_fields = fields
+
+
+@extend_schema_view(list=extend_schema(summary="Your organisation's API tokens"),
+                    retrieve=extend_schema(summary="An API token", responses={200: ApiTokenSerializer, **PROBLEM_RESPONSES}))
+class ApiTokenViewSet(ScopedViewSet):
+    """API tokens of the caller's organisation; created by its administrator in a signed-in session."""
+
+    model = ApiToken
+    serializer_class = ApiTokenSerializer
+    scope_area = None
+
+    @extend_schema(summary="Create an API token (the secret is in this response only)",
+                   request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer, **PROBLEM_RESPONSES})
+    def create(self, request):
+        body = ApiTokenCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        token, secret = services.api_token_create(actor=request.principal, **body.validated_data)
+        token.token = secret
+        return Response(ApiTokenCreatedSerializer(token).data, status=201)
+
+    @extend_schema(summary="Revoke an API token", request=None, responses={200: ApiTokenSerializer, **PROBLEM_RESPONSES})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        return Response(ApiTokenSerializer(services.api_token_revoke(actor=request.principal, pk=pk)).data)

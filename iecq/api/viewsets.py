@@ -1,0 +1,160 @@
+"""Base API viewsets: querysets only through the visibility rule, writes only through services,
+and one POST action per state-machine transition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from django.db import models
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ..principals import PUBLIC, Principal
+from ..selectors import get_visible, visible
+from ..tenancy import _active
+from ..transitions import declared_transitions
+from ..log import history_of
+from .serializers import ProblemSerializer, TransitionLogEntrySerializer, TransitionRequestSerializer
+
+PROBLEM_RESPONSES = {
+    400: OpenApiResponse(ProblemSerializer, description="Invalid input (problem details)."),
+    401: OpenApiResponse(ProblemSerializer, description="Missing, malformed, expired or revoked token."),
+    403: OpenApiResponse(ProblemSerializer, description="The role or the token's scopes do not allow this."),
+    404: OpenApiResponse(ProblemSerializer, description="No such record, or not visible to you."),
+}
+TRANSITION_RESPONSES = {**PROBLEM_RESPONSES, 409: OpenApiResponse(ProblemSerializer, description="Not allowed now.")}
+
+
+class PrincipalScopedAPIView:
+    """Opens the authenticated principal's scope for the whole request (token or session)."""
+
+    def perform_authentication(self, request: Request) -> None:
+        super().perform_authentication(request)
+        user = request.user
+        principal: Principal
+        if getattr(user, "principal", None) is not None:
+            principal = user.principal
+        elif user is not None and getattr(user, "is_authenticated", False):
+            principal = getattr(request._request, "principal", PUBLIC)
+        else:
+            principal = PUBLIC
+        request.principal = principal
+        request._request.principal = principal
+        self._scope_token = _active.set(principal)
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        token = getattr(self, "_scope_token", None)
+        if token is not None:
+            _active.reset(token)
+            self._scope_token = None
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class ScopedViewSet(PrincipalScopedAPIView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Read side of every resource. Subclasses set `model`, `serializer_class`, `scope_area`.
+
+    Writes: set `create_service` / `update_service` (called with `actor=` and the validated data) and
+    `transition_services` (transition name → service called with `actor=`, `pk=`, `reason=`).
+    """
+
+    model: ClassVar[type[models.Model]]
+    scope_area: ClassVar[str]
+    list_select_related: ClassVar[tuple[str, ...]] = ()
+    transition_services: ClassVar[dict[str, Callable[..., models.Model]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in cls.transition_services:
+            if name not in cls.__dict__:
+                setattr(cls, name, _transition_action(cls, name))
+
+    @property
+    def principal(self) -> Principal:
+        return self.request.principal
+
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> models.QuerySet:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request principal
+            return self.model._base_manager.none()
+        qs = visible(self.model, self.principal)
+        if self.list_select_related:
+            qs = qs.select_related(*self.list_select_related)
+        return qs
+
+    def get_object(self) -> models.Model:
+        obj = get_visible(self.model, self.principal, self.kwargs[self.lookup_field])
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+
+def _transition_action(cls: type[ScopedViewSet], name: str) -> Callable[..., Response]:
+    info = declared_transitions(cls.model).get(name)
+    summary = f"{info.label if info else name} ({cls.model._meta.verbose_name})"
+
+    def perform(self: ScopedViewSet, request: Request, pk: str | None = None) -> Response:
+        body = TransitionRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        service = type(self).transition_services[name]
+        obj = service(actor=self.principal, pk=pk, reason=body.validated_data.get("reason", ""))
+        return Response(self.get_serializer(obj).data)
+
+    perform.__name__ = name
+    perform.__doc__ = f"Transition `{name}`: {info.label if info else name}. Logged with who, when and why."
+    perform = extend_schema(
+        summary=summary, request=TransitionRequestSerializer, responses={200: cls.serializer_class, **TRANSITION_RESPONSES}
+    )(perform)
+    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"), url_name=name)(perform)
+
+
+
+class ServiceWriteMixin:
+    """POST (create) and PATCH (update) through services; responses use the read serializer.
+
+    Subclasses set `write_serializer_class` and `create_service(actor=, **data)` /
+    `update_service(actor=, pk=, **data)`; PUT is not offered (partial updates only).
+    """
+
+    write_serializer_class: ClassVar[type] = None
+    create_service: ClassVar[Callable[..., models.Model] | None] = None
+    update_service: ClassVar[Callable[..., models.Model] | None] = None
+
+    def get_serializer_class(self):
+        if self.action in ("create", "partial_update") and self.write_serializer_class is not None:
+            return self.write_serializer_class
+        return super().get_serializer_class()
+
+    def _read(self, obj: models.Model, status_code: int) -> Response:
+        return Response(self.serializer_class(obj, context=self.get_serializer_context()).data, status=status_code)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if type(self).create_service is None:
+            return self.http_method_not_allowed(request)
+        serializer = self.write_serializer_class(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        obj = type(self).create_service(actor=self.principal, **serializer.validated_data)
+        return self._read(obj, 201)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if type(self).update_service is None:
+            return self.http_method_not_allowed(request)
+        self.get_object()  # 404 before validation for records the caller cannot see
+        serializer = self.write_serializer_class(data=request.data, partial=True, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        obj = type(self).update_service(actor=self.principal, pk=kwargs["pk"], **serializer.validated_data)
+        return self._read(obj, 200)
+
+
+class HistoryMixin:
+    """GET {id}/history/: the record's transition log, oldest first."""
+
+    @extend_schema(responses={200: TransitionLogEntrySerializer(many=True), **PROBLEM_RESPONSES})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        obj = self.get_object()
+        rows = history_of(obj, self.principal)
+        return Response(TransitionLogEntrySerializer(rows, many=True).data)

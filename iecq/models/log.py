@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..tenancy import Tenancy, TenantScopedManager
+
+
+class TransitionLog(models.Model):
+    """One state change of one record: who, when, from, to and why (PL-02).
+
+    Append-only: a database trigger rejects UPDATE and DELETE (migration 0002), and the
+    application's database role is granted only SELECT and INSERT on this table. The owning CB,
+    manufacturer and country are copied from the record so the log obeys the visibility rule alone.
+    """
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.BigIntegerField()
+    object_repr = models.CharField(max_length=200)
+    field = models.CharField(max_length=64, default="state")
+    transition = models.CharField(max_length=64)
+    source = models.CharField(_("from"), max_length=64)
+    target = models.CharField(_("to"), max_length=64)
+    reason = models.TextField(_("why"), blank=True)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_token = models.ForeignKey("iecq.ApiToken", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor_organisation = models.ForeignKey(
+        "iecq.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(_("who"), max_length=200)
+    certification_body = models.ForeignKey(
+        "bodies.CertificationBody", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    manufacturer = models.ForeignKey(
+        "manufacturers.Manufacturer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    country = models.CharField(max_length=2, blank=True)
+
+    tenancy = Tenancy(cb="certification_body", manufacturer="manufacturer", country="country")
+    objects = TenantScopedManager()
+    # Writing needs no read scope; iecq.transitions.log_append is its only user.
+    objects_append = models.Manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "at"], name="log_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.object_repr}: {self.source} → {self.target} by {self.actor_label}"

@@ -1,0 +1,37 @@
+"""Template context for every portal page: the principal, its organisations and the role-aware navigation."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ..principals import PUBLIC, Principal
+
+
+def navigation(principal: Principal) -> list[tuple[str, str]]:
+    """(label, url) of the sections this principal can use; sections arrive with their apps."""
+    items = [(_("Home"), reverse("portal:home"))]
+    if principal.is_authenticated:
+        items.append((_("Certification bodies"), reverse("bodies:cb-list")))
+        if not principal.is_manufacturer:
+            items.append((_("Manufacturers"), reverse("manufacturers:manufacturer-list")))
+        else:
+            items.append((_("My company"), reverse("manufacturers:manufacturer-detail", args=[principal.manufacturer_id])))
+        if principal.is_organisation_admin:
+            items.append((_("API tokens"), reverse("portal:token-list")))
+    else:
+        items.append((_("Certification bodies"), reverse("bodies:cb-list")))
+    items.append((_("API"), reverse("api-docs")))
+    return items
+
+
+def portal(request) -> dict:
+    principal = getattr(request, "principal", PUBLIC)
+    return {
+        "principal": principal,
+        "nav_items": navigation(principal),
+        "memberships": getattr(request, "memberships", []),
+        "active_membership": getattr(request, "active_membership", None),
+        "site_name": settings.IECQ_SITE_NAME,
+    }

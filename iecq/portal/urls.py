@@ -1,0 +1,15 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/login/verify/", views.login_verify, name="login-verify"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", views.TwoFactorView.as_view(), name="two-factor"),
+    path("accounts/organisation/", views.switch_membership, name="switch-membership"),
+    path("settings/api-tokens/", views.TokenListView.as_view(), name="token-list"),
+]

@@ -1,0 +1,347 @@
+"""Portal base views (lists, details, transitions, service-backed forms), sign-in with TOTP, home."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.db import connection, models
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.decorators.http import require_POST
+from django.views.generic import FormView, TemplateView
+
+from .. import services
+from ..errors import DomainError, NotFound
+from ..log import history_of
+from ..models import ApiToken
+from ..models.tokens import API_SCOPES
+from ..principals import Principal
+from ..roles import ROLES_BY_KIND, Role
+from ..selectors import get_visible, visible
+from ..transitions import available_transitions, declared_transitions
+from .middleware import SESSION_MEMBERSHIP_KEY
+
+PENDING_2FA_KEY = "iecq_pending_2fa_user"
+PENDING_2FA_FAILURES = "iecq_pending_2fa_failures"
+MAX_2FA_FAILURES = 5
+
+
+class PrincipalMixin:
+    request: HttpRequest
+
+    @property
+    def principal(self) -> Principal:
+        return self.request.principal
+
+
+class ScopedListView(PrincipalMixin, TemplateView):
+    """A filtered, sorted, paginated list of what the principal may see."""
+
+    template_name = "portal/list.html"
+    model: ClassVar[type[models.Model]]
+    filterset_class: ClassVar[type | None] = None
+    columns: ClassVar[list[tuple[str, str]]] = []
+    sortable: ClassVar[tuple[str, ...]] = ()
+    select_related: ClassVar[tuple[str, ...]] = ()
+    detail_url_name: ClassVar[str | None] = None
+    create_url_name: ClassVar[str | None] = None
+    title: ClassVar[str] = ""
+    paginate_by = 25
+
+    def get_queryset(self) -> models.QuerySet:
+        qs = visible(self.model, self.principal)
+        return qs.select_related(*self.select_related) if self.select_related else qs
+
+    def can_create(self) -> bool:
+        return False
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        qs = self.get_queryset()
+        filterset = self.filterset_class(self.request.GET or None, queryset=qs) if self.filterset_class else None
+        if filterset is not None:
+            qs = filterset.qs
+        sort = self.request.GET.get("sort", "")
+        if sort.lstrip("-") in self.sortable:
+            qs = qs.order_by(sort, "pk")
+        page = Paginator(qs, self.paginate_by).get_page(self.request.GET.get("page"))
+        ctx.update(
+            title=self.title or self.model._meta.verbose_name_plural.capitalize(),
+            filterset=filterset,
+            page=page,
+            columns=self.columns,
+            sortable=self.sortable,
+            sort=sort,
+            detail_url_name=self.detail_url_name,
+            create_url=reverse(self.create_url_name) if self.create_url_name and self.can_create() else None,
+        )
+        return ctx
+
+
+class ScopedDetailView(PrincipalMixin, TemplateView):
+    """One record the principal may see (404 otherwise), its history and the actions open to this user."""
+
+    template_name = "portal/detail.html"
+    model: ClassVar[type[models.Model]]
+    fields: ClassVar[list[tuple[str, str]]] = []
+    transition_url_name: ClassVar[str | None] = None
+    edit_url_name: ClassVar[str | None] = None
+
+    def get_object(self) -> models.Model:
+        try:
+            return get_visible(self.model, self.principal, self.kwargs["pk"])
+        except NotFound:
+            raise Http404 from None
+
+    def can_edit(self, obj: models.Model) -> bool:
+        return False
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        obj = self.get_object()
+        has_fsm = self.transition_url_name is not None
+        ctx.update(
+            object=obj,
+            title=str(obj),
+            fields=self.fields,
+            history=history_of(obj, self.principal) if has_fsm else None,
+            transitions=available_transitions(obj, self.principal) if has_fsm else [],
+            transition_url_name=self.transition_url_name,
+            edit_url=reverse(self.edit_url_name, args=[obj.pk]) if self.edit_url_name and self.can_edit(obj) else None,
+        )
+        return ctx
+
+
+class TransitionView(PrincipalMixin, LoginRequiredMixin, View):
+    """POST a transition through its service; errors come back as messages, never as a lost decision."""
+
+    http_method_names = ["post"]
+    services: ClassVar[dict[str, Callable[..., models.Model]]]
+    model: ClassVar[type[models.Model]]
+    detail_url_name: ClassVar[str]
+
+    def post(self, request: HttpRequest, pk: int, name: str) -> HttpResponse:
+        service = self.services.get(name)
+        if service is None:
+            raise Http404
+        get_visible(self.model, self.principal, pk)  # 404 before anything else for records not visible
+        try:
+            service(actor=self.principal, pk=pk, reason=request.POST.get("reason", "")[:4000])
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            detail = "; ".join(str(m) for msgs in exc.errors.values() for m in msgs) or exc.detail
+            messages.error(request, detail)
+        else:
+            label = declared_transitions(self.model)[name].label
+            messages.success(request, _("Done: %(action)s.") % {"action": label})
+        return redirect(self.detail_url_name, pk=pk)
+
+
+class ServiceFormView(PrincipalMixin, LoginRequiredMixin, FormView):
+    """A form whose valid data goes to a service; the service's field errors land on the form fields."""
+
+    template_name = "portal/form.html"
+    title: ClassVar[str] = ""
+    success_message: ClassVar[str] = ""
+
+    def call_service(self, data: dict[str, Any]) -> models.Model:
+        raise NotImplementedError
+
+    def get_success_url(self) -> str:
+        return self.object.get_absolute_url() if hasattr(self.object, "get_absolute_url") else reverse("portal:home")
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        try:
+            self.object = self.call_service(form.cleaned_data)
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            if not exc.errors:
+                form.add_error(None, exc.detail)
+            for field, msgs in exc.errors.items():
+                for msg in msgs:
+                    form.add_error(field if field in form.fields else None, msg)
+            return self.form_invalid(form)
+        if self.success_message:
+            messages.success(self.request, self.success_message)
+        return HttpResponseRedirect(self.get_success_url())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(title=self.title, **kwargs)
+
+
+# --- sign-in -----------------------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    """Password first; users with two-factor sign-in on are then asked for their TOTP code."""
+
+    template_name = "portal/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if user.totp_enabled:
+            self.request.session[PENDING_2FA_KEY] = user.pk
+            self.request.session[PENDING_2FA_FAILURES] = 0
+            self.request.session["iecq_pending_next"] = self.get_success_url()
+            return redirect("portal:login-verify")
+        return super().form_valid(form)
+
+
+class TotpCodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Code from your authenticator app"), max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+def login_verify(request: HttpRequest) -> HttpResponse:
+    """Second step of sign-in: the TOTP code; five wrong codes send the user back to the password."""
+    user_id = request.session.get(PENDING_2FA_KEY)
+    if user_id is None:
+        return redirect("portal:login")
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    form = TotpCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and user is not None:
+        if services.totp_verify(user, form.cleaned_data["code"]):
+            next_url = request.session.pop("iecq_pending_next", "")
+            request.session.pop(PENDING_2FA_KEY, None)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            safe = url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure())
+            return redirect(next_url if safe and next_url else "portal:home")
+        failures = request.session.get(PENDING_2FA_FAILURES, 0) + 1
+        request.session[PENDING_2FA_FAILURES] = failures
+        if failures >= MAX_2FA_FAILURES:
+            request.session.pop(PENDING_2FA_KEY, None)
+            messages.error(request, _("Too many wrong codes. Sign in again."))
+            return redirect("portal:login")
+        form.add_error("code", _("That code is not right."))
+    return render(request, "portal/login_verify.html", {"form": form})
+
+
+class TwoFactorView(LoginRequiredMixin, View):
+    """Turn two-factor sign-in on (scan the QR code, confirm a code) or off (confirm a code)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        context: dict[str, Any] = {"form": TotpCodeForm(), "enabled": user.totp_enabled}
+        if not user.totp_enabled:
+            secret = user.totp_secret or services.totp_begin(user=user)
+            import pyotp
+            import segno
+
+            uri = pyotp.TOTP(secret).provisioning_uri(name=user.get_username(), issuer_name="IECQ platform")
+            context.update(secret=secret, qr_svg=segno.make(uri, error="m").svg_inline(scale=4))
+        return render(request, "portal/two_factor.html", context)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = TotpCodeForm(request.POST)
+        if form.is_valid():
+            try:
+                if request.user.totp_enabled:
+                    services.totp_disable(user=request.user, code=form.cleaned_data["code"])
+                    messages.success(request, _("Two-factor sign-in is off."))
+                else:
+                    services.totp_enable(user=request.user, code=form.cleaned_data["code"])
+                    messages.success(request, _("Two-factor sign-in is on."))
+                return redirect("portal:two-factor")
+            except DomainError as exc:
+                for msgs in exc.errors.values():
+                    for msg in msgs:
+                        messages.error(request, msg)
+        return redirect("portal:two-factor")
+
+
+@require_POST
+def switch_membership(request: HttpRequest) -> HttpResponse:
+    """Act for another of the user's organisations."""
+    if not request.user.is_authenticated:
+        return redirect("portal:login")
+    wanted = request.POST.get("membership", "")
+    if any(str(m.pk) == wanted for m in request.memberships):
+        request.session[SESSION_MEMBERSHIP_KEY] = int(wanted)
+    return redirect("portal:home")
+
+
+# --- home, tokens, errors -------------------------------------------------------------------------
+
+
+class HomeView(PrincipalMixin, TemplateView):
+    template_name = "portal/home.html"
+
+
+class TokenCreateForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100,
+                           help_text=gettext_lazy("Who or what uses it, for example 'ERP purchasing'."))
+    role = forms.ChoiceField(label=gettext_lazy("Acts as"))
+    scopes = forms.MultipleChoiceField(label=gettext_lazy("Scopes"), widget=forms.CheckboxSelectMultiple,
+                                       choices=[(s, s) for s in API_SCOPES])
+    expires_in_days = forms.IntegerField(label=gettext_lazy("Valid for (days)"), min_value=1, initial=90)
+
+    def __init__(self, *args, principal: Principal, **kwargs):
+        super().__init__(*args, **kwargs)
+        roles = ROLES_BY_KIND.get(principal.kind, frozenset())
+        self.fields["role"].choices = [(r.value, r.label) for r in Role if r in roles]
+
+
+class TokenListView(PrincipalMixin, LoginRequiredMixin, View):
+    """The organisation's API tokens; administrators create and revoke them here."""
+
+    def get(self, request: HttpRequest, form: TokenCreateForm | None = None, secret: str = "") -> HttpResponse:
+        if not self.principal.is_organisation_admin:
+            raise Http404
+        tokens = visible(ApiToken, self.principal).filter(organisation_id=self.principal.organisation_id)
+        form = form or TokenCreateForm(principal=self.principal)
+        return render(request, "portal/tokens.html", {"tokens": tokens, "form": form, "secret": secret})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if not self.principal.is_organisation_admin:
+            raise Http404
+        if "revoke" in request.POST:
+            try:
+                services.api_token_revoke(actor=self.principal, pk=request.POST["revoke"])
+            except NotFound:
+                raise Http404 from None
+            messages.success(request, _("The token is revoked."))
+            return redirect("portal:token-list")
+        form = TokenCreateForm(request.POST, principal=self.principal)
+        if form.is_valid():
+            try:
+                _token, secret = services.api_token_create(actor=self.principal, **form.cleaned_data)
+            except DomainError as exc:
+                for field, msgs in exc.errors.items():
+                    for msg in msgs:
+                        form.add_error(field if field in form.fields else None, msg)
+            else:
+                return self.get(request, secret=secret)
+        return self.get(request, form=form)
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability, for load balancers and docker-compose health checks."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "portal/error.html", {"status": 404, "message": _("This page does not exist, or it is not yours to see.")}, status=404)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "portal/error.html", {"status": 403, "message": _("You may not do this.")}, status=403)
+

@@ -1,0 +1,62 @@
+"""The base of every Celery task, and the platform's own periodic tasks.
+
+A task never trusts ambient state: it receives a principal reference, rebuilds the principal and
+opens its scope itself (`ScopedTask`), and it is enqueued only once the transaction that asked for
+it has committed (`ScopedTask.enqueue`), so a rolled-back change never sends anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Task, shared_task
+from django.db import transaction
+
+from .principals import Principal, principal_from_reference, system_principal
+from .tenancy import scope
+
+
+class ScopedTask(Task):
+    """Runs the task body inside the scope of the principal it was enqueued for."""
+
+    abstract = True
+    typing = False  # the body takes `principal`, callers send `principal_ref`: Celery cannot check both
+
+    def __call__(self, *args: Any, principal_ref: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        if principal_ref is None:
+            raise ValueError(f"{self.name} needs principal_ref: enqueue it with ScopedTask.enqueue().")
+        principal = principal_from_reference(principal_ref)
+        with scope(principal):
+            return super().__call__(*args, principal=principal, **kwargs)
+
+    def enqueue(self, *args: Any, principal: Principal, **kwargs: Any) -> None:
+        """Send the task after the current transaction commits (at once when there is none).
+
+        `robust`: a broker that is down is logged, never turned into an error for a change already saved.
+        """
+        ref = principal.reference()
+        transaction.on_commit(
+            lambda: self.apply_async(args=args, kwargs={**kwargs, "principal_ref": ref}), robust=True
+        )
+
+
+@shared_task(base=ScopedTask, name="iecq.tasks.scope_probe")
+def scope_probe(*, principal: Principal) -> dict[str, Any]:
+    """Reports what the task's principal sees; used by operators (and the suite) to check a worker end to end."""
+    from bodies.models import CertificationBody
+
+    return {
+        "principal": principal.label,
+        "certification_bodies": sorted(CertificationBody.objects.values_list("name", flat=True)),
+    }
+
+
+@shared_task(name="iecq.tasks.sessions_clear")
+def sessions_clear() -> None:
+    """Daily: delete expired portal sessions."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    with scope(system_principal("expired session cleanup")):
+        import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

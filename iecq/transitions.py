@@ -1,0 +1,119 @@
+"""The one way to change a record's state (PL-02).
+
+`transition()` runs a django-fsm-2 transition on a row the caller locked with `select_for_update`
+(selectors' `for_update=True`), checks that the principal sees the record (404), that the state
+machine allows it (409) and that the principal's role may do it (403), then saves and appends
+who, when, from, to and why to the append-only `TransitionLog`, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django_fsm import FSMFieldMixin, can_proceed, has_transition_perm
+
+from .errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
+from .models import TransitionLog
+from .principals import Principal
+from .tenancy import tenant_values
+
+
+@dataclass(frozen=True)
+class TransitionInfo:
+    """A transition as the portal and the API present it."""
+
+    name: str
+    label: str
+    target: str
+    reason_required: bool
+    danger: bool
+
+
+def fsm_field(model: type[models.Model]) -> FSMFieldMixin:
+    fields = [f for f in model._meta.concrete_fields if isinstance(f, FSMFieldMixin)]
+    if len(fields) != 1:
+        raise TypeError(f"{model.__name__} must have exactly one FSM field, has {len(fields)}.")
+    return fields[0]
+
+
+def declared_transitions(model: type[models.Model]) -> dict[str, TransitionInfo]:
+    """Every transition the model declares, by method name."""
+    field = fsm_field(model)
+    result: dict[str, TransitionInfo] = {}
+    for t in field.get_all_transitions(model):
+        if t.name not in result:
+            result[t.name] = TransitionInfo(
+                name=t.name,
+                label=str(t.custom.get("label", t.name.replace("_", " ").capitalize())),
+                target=str(t.target),
+                reason_required=bool(t.custom.get("reason_required", False)),
+                danger=bool(t.custom.get("danger", False)),
+            )
+    return result
+
+
+def available_transitions(instance: models.Model, principal: Principal) -> list[TransitionInfo]:
+    """The transitions this principal may perform on this record now (state and role both allow)."""
+    field = fsm_field(type(instance))
+    declared = declared_transitions(type(instance))
+    method = getattr(instance, f"get_available_user_{field.name}_transitions")
+    seen: list[TransitionInfo] = []
+    for t in method(principal):
+        info = declared[t.name]
+        if info not in seen:
+            seen.append(info)
+    return seen
+
+
+def transition(instance: models.Model, name: str, *, actor: Principal, reason: str = "", **kwargs: Any) -> TransitionLog:
+    """Perform transition `name` on a locked `instance` as `actor`, and log it; returns the log row."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("transition() must run inside the service's transaction.")
+    model = type(instance)
+    if not model._default_manager.visible_to(actor).filter(pk=instance.pk).exists():
+        raise NotFound()
+    declared = declared_transitions(model)
+    if name not in declared:
+        raise IllegalTransition(f"{model._meta.verbose_name} has no transition '{name}'.", code="unknown_transition")
+    bound = getattr(instance, name)
+    field = fsm_field(model)
+    source = getattr(instance, field.name)
+    if not can_proceed(bound):
+        raise IllegalTransition(
+            f"Cannot {declared[name].label.lower()} a {model._meta.verbose_name} that is {instance.get_state_display()}."
+        )
+    if not has_transition_perm(bound, actor):
+        raise Forbidden(f"Your role may not {declared[name].label.lower()} this {model._meta.verbose_name}.")
+    reason = (reason or "").strip()
+    if declared[name].reason_required and not reason:
+        raise ValidationFailed("A reason is required.", errors={"reason": ["A reason is required for this decision."]})
+    bound(**kwargs)
+    instance.save()
+    return log_append(
+        instance=instance, transition=name, source=source, target=getattr(instance, field.name),
+        reason=reason, actor=actor, field=field.name,
+    )
+
+
+def log_append(
+    *, instance: models.Model, transition: str, source: str, target: str, reason: str, actor: Principal, field: str
+) -> TransitionLog:
+    """Append one row to the transition log; the only writer of TransitionLog."""
+    return TransitionLog.objects_append.create(
+        content_type=ContentType.objects.get_for_model(type(instance)),
+        object_id=instance.pk,
+        object_repr=str(instance)[:200],
+        field=field,
+        transition=transition,
+        source=str(source),
+        target=str(target),
+        reason=reason,
+        actor_user_id=actor.user_id,
+        actor_token_id=actor.token_id,
+        actor_organisation_id=actor.organisation_id,
+        actor_label=actor.label[:200],
+        **tenant_values(instance),
+    )

@@ -1,0 +1,22 @@
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from .portal import views as portal_views
+
+api_v1 = ([path("", include("iecq.api.urls"))], "api")
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("healthz", portal_views.healthz, name="healthz"),
+    path("", include("iecq.portal.urls")),
+    path("bodies/", include("bodies.urls")),
+    path("manufacturers/", include("manufacturers.urls")),
+]
+
+handler404 = "iecq.portal.views.not_found"
+handler403 = "iecq.portal.views.forbidden"

@@ -1,0 +1,21 @@
+from django import forms
+
+from .models import Manufacturer, Site
+
+
+class ManufacturerForm(forms.ModelForm):
+    class Meta:
+        model = Manufacturer
+        fields = ["name", "legal_name", "country", "website", "email"]
+
+    def validate_unique(self):
+        """Uniqueness is the service's decision (it also sees rows this user cannot)."""
+
+
+class SiteForm(forms.ModelForm):
+    class Meta:
+        model = Site
+        fields = ["name", "address", "city", "country"]
+
+    def validate_unique(self):
+        """Uniqueness is the service's decision."""

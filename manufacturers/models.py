@@ -1,0 +1,77 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from iecq.tenancy import Tenancy, TenantScopedManager
+
+
+class Manufacturer(models.Model):
+    """A manufacturer of electronic components; may deal with several CBs and sees all its own records (MF-05)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    legal_name = models.CharField(_("legal entity"), max_length=200, blank=True)
+    country = CountryField(_("country"))
+    website = models.URLField(_("website"), blank=True)
+    email = models.EmailField(_("contact email"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # A CB sees the manufacturers it has a client relationship with; a supervisory body those of its country.
+    tenancy = Tenancy(cb="engagements__certification_body", manufacturer="pk", country="country")
+    objects = TenantScopedManager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("manufacturer")
+        verbose_name_plural = _("manufacturers")
+        constraints = [models.UniqueConstraint(fields=["name", "country"], name="manufacturer_name_country_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    """A manufacturing site; certificates name the sites they cover."""
+
+    manufacturer = models.ForeignKey(Manufacturer, on_delete=models.PROTECT, related_name="sites")
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300)
+    city = models.CharField(_("city"), max_length=100)
+    country = CountryField(_("country"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    tenancy = Tenancy(
+        cb="manufacturer__engagements__certification_body", manufacturer="manufacturer", country="manufacturer__country"
+    )
+    objects = TenantScopedManager()
+
+    class Meta:
+        ordering = ["manufacturer__name", "name"]
+        verbose_name = _("site")
+        constraints = [models.UniqueConstraint(fields=["manufacturer", "name"], name="site_name_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.city}"
+
+
+class Engagement(models.Model):
+    """A client relationship between a manufacturer and a CB, opened by the first application to that CB."""
+
+    manufacturer = models.ForeignKey(Manufacturer, on_delete=models.PROTECT, related_name="engagements")
+    certification_body = models.ForeignKey(
+        "bodies.CertificationBody", on_delete=models.PROTECT, related_name="engagements"
+    )
+    since = models.DateField(_("client since"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    tenancy = Tenancy(cb="certification_body", manufacturer="manufacturer", country="manufacturer__country")
+    objects = TenantScopedManager()
+
+    class Meta:
+        ordering = ["-since"]
+        constraints = [
+            models.UniqueConstraint(fields=["manufacturer", "certification_body"], name="engagement_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.manufacturer} ↔ {self.certification_body}"

@@ -1,0 +1,112 @@
+"""Writes on manufacturers and their sites."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bodies.models import CertificationBody
+from iecq.errors import Forbidden, ValidationFailed
+from iecq.principals import Principal
+from iecq.roles import Role
+
+from . import selectors
+from .models import Engagement, Manufacturer, Site
+
+MANUFACTURER_FIELDS = ("name", "legal_name", "country", "website", "email")
+SITE_FIELDS = ("name", "address", "city", "country")
+CB_REGISTRAR_ROLES = (Role.CB_ADMIN, Role.CB_CERTIFICATION_MANAGER, Role.CB_CLERK)
+MF_EDITOR_ROLES = (Role.MF_ADMIN, Role.MF_QUALITY_MANAGER)
+
+
+def _duplicate_manufacturer() -> ValidationFailed:
+    return ValidationFailed(
+        errors={"name": [_("A manufacturer with this name is already registered in this country.")]}
+    )
+
+
+def _may_edit_manufacturer(actor: Principal, manufacturer_id: int) -> bool:
+    own = actor.is_manufacturer and actor.manufacturer_id == manufacturer_id and actor.has_role(*MF_EDITOR_ROLES)
+    return own or actor.is_operator
+
+
+@transaction.atomic
+def manufacturer_create(
+    *, actor: Principal, name: str, country: str, legal_name: str = "", website: str = "", email: str = ""
+) -> Manufacturer:
+    """Register a manufacturer. A CB that registers one becomes its certification body of record (engagement)."""
+    if not (actor.is_operator or (actor.is_cb and actor.has_role(*CB_REGISTRAR_ROLES))):
+        raise Forbidden(_("Only the operator or CB staff register manufacturers."))
+    if Manufacturer._base_manager.filter(name__iexact=name.strip(), country=country).exists():
+        raise _duplicate_manufacturer()
+    try:
+        with transaction.atomic():
+            manufacturer = Manufacturer.objects.create(
+                name=name.strip(), country=country, legal_name=legal_name, website=website, email=email
+            )
+    except IntegrityError:
+        raise _duplicate_manufacturer() from None
+    if actor.is_cb:
+        engagement_open(actor=actor, manufacturer=manufacturer, certification_body_id=actor.certification_body_id)
+    return manufacturer
+
+
+def engagement_open(*, actor: Principal, manufacturer: Manufacturer, certification_body_id: int) -> Engagement:
+    """Record that a manufacturer is a client of a CB (idempotent)."""
+    cb = CertificationBody._base_manager.get(pk=certification_body_id)
+    engagement, _created = Engagement._base_manager.get_or_create(
+        manufacturer=manufacturer, certification_body=cb, defaults={"since": timezone.now().date()}
+    )
+    return engagement
+
+
+@transaction.atomic
+def manufacturer_update(*, actor: Principal, pk: object, **changes: str) -> Manufacturer:
+    """Change a manufacturer's master data: its own administrator or quality manager, or the operator."""
+    manufacturer = selectors.manufacturer_get(principal=actor, pk=pk, for_update=True)
+    if not _may_edit_manufacturer(actor, manufacturer.pk):
+        raise Forbidden(_("Only the manufacturer's administrator or quality manager may change its details."))
+    unknown = set(changes) - set(MANUFACTURER_FIELDS)
+    if unknown:
+        raise ValidationFailed(errors={field: [_("This field cannot be changed.")] for field in sorted(unknown)})
+    name = changes.get("name", manufacturer.name).strip()
+    country = changes.get("country", manufacturer.country)
+    if Manufacturer._base_manager.filter(name__iexact=name, country=country).exclude(pk=manufacturer.pk).exists():
+        raise _duplicate_manufacturer()
+    for field, value in changes.items():
+        setattr(manufacturer, field, value.strip() if field == "name" else value)
+    manufacturer.save()
+    return manufacturer
+
+
+@transaction.atomic
+def site_create(*, actor: Principal, manufacturer: Manufacturer | int, name: str, address: str, city: str,
+                country: str) -> Site:
+    """Add a manufacturing site (MF-05)."""
+    manufacturer_id = manufacturer.pk if isinstance(manufacturer, Manufacturer) else manufacturer
+    manufacturer = selectors.manufacturer_get(principal=actor, pk=manufacturer_id, for_update=True)
+    if not _may_edit_manufacturer(actor, manufacturer.pk):
+        raise Forbidden(_("Only the manufacturer's administrator or quality manager may add sites."))
+    if Site._base_manager.filter(manufacturer=manufacturer, name__iexact=name.strip()).exists():
+        raise ValidationFailed(errors={"name": [_("This manufacturer already has a site with this name.")]})
+    return Site.objects.create(manufacturer=manufacturer, name=name.strip(), address=address, city=city,
+                               country=country)
+
+
+@transaction.atomic
+def site_update(*, actor: Principal, pk: object, **changes: str) -> Site:
+    site = selectors.site_get(principal=actor, pk=pk, for_update=True)
+    if not _may_edit_manufacturer(actor, site.manufacturer_id):
+        raise Forbidden(_("Only the manufacturer's administrator or quality manager may change its sites."))
+    unknown = set(changes) - set(SITE_FIELDS)
+    if unknown:
+        raise ValidationFailed(errors={field: [_("This field cannot be changed.")] for field in sorted(unknown)})
+    if "name" in changes and Site._base_manager.filter(
+        manufacturer_id=site.manufacturer_id, name__iexact=changes["name"].strip()
+    ).exclude(pk=site.pk).exists():
+        raise ValidationFailed(errors={"name": [_("This manufacturer already has a site with this name.")]})
+    for field, value in changes.items():
+        setattr(site, field, value.strip() if field == "name" else value)
+    site.save()
+    return site

@@ -1,0 +1,88 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from iecq.portal.views import ScopedDetailView, ScopedListView, ServiceFormView
+
+from . import selectors, services
+from .filters import ManufacturerFilter
+from .forms import ManufacturerForm, SiteForm
+from .models import Manufacturer
+
+
+class ManufacturerListView(ScopedListView):
+    model = Manufacturer
+    filterset_class = ManufacturerFilter
+    title = _("Manufacturers")
+    columns = [("name", _("Name")), ("country.name", _("Country"))]
+    sortable = ("name", "country")
+    detail_url_name = "manufacturers:manufacturer-detail"
+    create_url_name = "manufacturers:manufacturer-create"
+
+    def can_create(self) -> bool:
+        return self.principal.is_operator or (
+            self.principal.is_cb and self.principal.has_role(*services.CB_REGISTRAR_ROLES)
+        )
+
+
+class ManufacturerDetailView(ScopedDetailView):
+    template_name = "manufacturers/manufacturer_detail.html"
+    model = Manufacturer
+    fields = [("legal_name", _("Legal entity")), ("country.name", _("Country")), ("website", _("Website")),
+              ("email", _("Contact email"))]
+    edit_url_name = "manufacturers:manufacturer-edit"
+
+    def can_edit(self, obj: Manufacturer) -> bool:
+        return services._may_edit_manufacturer(self.principal, obj.pk)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        obj = ctx["object"]
+        ctx["sites"] = selectors.site_list(principal=self.principal).filter(manufacturer=obj)
+        ctx["engagements"] = selectors.engagement_list(principal=self.principal).filter(manufacturer=obj)
+        ctx["site_add_url"] = reverse("manufacturers:site-create", args=[obj.pk]) if ctx["edit_url"] else None
+        return ctx
+
+
+class ManufacturerCreateView(ServiceFormView):
+    form_class = ManufacturerForm
+    title = _("Register a manufacturer")
+    success_message = _("The manufacturer is registered.")
+
+    def call_service(self, data):
+        return services.manufacturer_create(actor=self.principal, **data)
+
+    def get_success_url(self) -> str:
+        return reverse("manufacturers:manufacturer-detail", args=[self.object.pk])
+
+
+class ManufacturerEditView(ServiceFormView):
+    form_class = ManufacturerForm
+    success_message = _("Saved.")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = selectors.manufacturer_get(principal=self.principal, pk=self.kwargs["pk"])
+        self.title = _("Edit %(name)s") % {"name": kwargs["instance"].name}
+        return kwargs
+
+    def call_service(self, data):
+        return services.manufacturer_update(actor=self.principal, pk=self.kwargs["pk"], **data)
+
+    def get_success_url(self) -> str:
+        return reverse("manufacturers:manufacturer-detail", args=[self.object.pk])
+
+
+class SiteCreateView(ServiceFormView):
+    form_class = SiteForm
+    success_message = _("The site is added.")
+
+    def get_form_kwargs(self):
+        manufacturer = selectors.manufacturer_get(principal=self.principal, pk=self.kwargs["pk"])
+        self.title = _("Add a site to %(name)s") % {"name": manufacturer.name}
+        return super().get_form_kwargs()
+
+    def call_service(self, data):
+        return services.site_create(actor=self.principal, manufacturer=self.kwargs["pk"], **data)
+
+    def get_success_url(self) -> str:
+        return reverse("manufacturers:manufacturer-detail", args=[self.kwargs["pk"]])
