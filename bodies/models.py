@@ -53,8 +53,11 @@ class CertificationBody(FSMModelMixin, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     # Approved and suspended CBs are listed publicly (status shown truthfully); others only to
-    # themselves, their country's supervisory body and the operator.
-    tenancy = Tenancy(cb="pk", country="country", public=Q(state__in=[S.APPROVED, S.SUSPENDED]))
+    # themselves, their clients, their country's supervisory body and the operator.
+    tenancy = Tenancy(
+        cb="pk", manufacturer="engagements__manufacturer", country="country",
+        public=Q(state__in=[S.APPROVED, S.SUSPENDED]),
+    )
     objects = TenantScopedManager()
 
     class Meta:

@@ -42,6 +42,7 @@ class CertificationBodyTransitionView(TransitionView):
 
 
 class CertificationBodyCreateView(ServiceFormView):
+    model = CertificationBody
     form_class = CertificationBodyForm
     title = _("Register a certification body")
     success_message = _("The certification body is registered as applied.")
@@ -54,6 +55,7 @@ class CertificationBodyCreateView(ServiceFormView):
 
 
 class CertificationBodyEditView(ServiceFormView):
+    model = CertificationBody
     form_class = CertificationBodyForm
     success_message = _("Saved.")
 

@@ -108,7 +108,7 @@ def principal_from_membership(membership: Membership) -> Principal:
         role=membership.role,
         certification_body_id=org.certification_body_id,
         manufacturer_id=org.manufacturer_id,
-        country=org.country or None,
+        country=org.country.code or None,
     )
 
 
@@ -122,7 +122,7 @@ def principal_from_token(token: ApiToken) -> Principal:
         role=token.role,
         certification_body_id=org.certification_body_id,
         manufacturer_id=org.manufacturer_id,
-        country=org.country or None,
+        country=org.country.code or None,
         token_id=token.pk,
         scopes=frozenset(token.scopes),
     )

@@ -44,6 +44,7 @@ class ManufacturerDetailView(ScopedDetailView):
 
 
 class ManufacturerCreateView(ServiceFormView):
+    model = Manufacturer
     form_class = ManufacturerForm
     title = _("Register a manufacturer")
     success_message = _("The manufacturer is registered.")
@@ -56,6 +57,7 @@ class ManufacturerCreateView(ServiceFormView):
 
 
 class ManufacturerEditView(ServiceFormView):
+    model = Manufacturer
     form_class = ManufacturerForm
     success_message = _("Saved.")
 
@@ -73,6 +75,7 @@ class ManufacturerEditView(ServiceFormView):
 
 
 class SiteCreateView(ServiceFormView):
+    model = Manufacturer
     form_class = SiteForm
     success_message = _("The site is added.")
 

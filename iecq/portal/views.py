@@ -154,6 +154,8 @@ class ServiceFormView(PrincipalMixin, LoginRequiredMixin, FormView):
     """A form whose valid data goes to a service; the service's field errors land on the form fields."""
 
     template_name = "portal/form.html"
+    # The model of the record named by `pk` in the URL (the isolation test relies on it).
+    model: ClassVar[type[models.Model] | None] = None
     title: ClassVar[str] = ""
     success_message: ClassVar[str] = ""
 

@@ -1,0 +1,86 @@
+"""Shared fixtures: a world of two sides (A in Great Britain, B in Germany) plus a public CB in France.
+
+Every tenant-owned record of side A has "Alphaside" in its name, of side B "Bravoside", so a test can
+search any response body for the other side's marker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import transaction
+from rest_framework.test import APIClient
+
+from bodies.models import CertificationBody
+from iecq.principals import Principal
+from iecq.tenancy import scope
+from iecq.transitions import transition
+from iecq.roles import OrganisationKind as K
+from iecq.roles import Role
+
+from .factories import OPERATOR_FOR_FIXTURES, SYSTEM, make_cb, make_manufacturer, make_member, make_org, make_token
+
+
+@dataclass
+class Side:
+    marker: str
+    cb: object
+    cb_org: object
+    manufacturer: object
+    manufacturer_org: object
+    supervisor_org: object
+    users: dict[str, tuple[object, Principal]] = field(default_factory=dict)
+    tokens: dict[str, tuple[str, Principal]] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    a: Side
+    b: Side
+    public_cb: object
+    operator: tuple[object, Principal]
+
+
+def _side(marker: str, country: str, sb_country: str) -> Side:
+    cb, cb_org = make_cb(f"{marker} Certification", country)  # applied: not public
+    manufacturer, m_org = make_manufacturer(f"{marker} Components", country, cbs=(cb,))
+    sb_org = make_org(K.SUPERVISORY_BODY, f"{marker} Supervisory Body", sb_country)
+    side = Side(marker, cb, cb_org, manufacturer, m_org, sb_org)
+    for role in (Role.CB_ADMIN, Role.CB_CERTIFICATION_MANAGER, Role.CB_AUDITOR, Role.CB_TECHNICAL_REVIEWER,
+                 Role.CB_CLERK):
+        side.users[role] = make_member(cb_org, role)
+    for role in (Role.MF_ADMIN, Role.MF_QUALITY_MANAGER, Role.MF_SUBMITTER):
+        side.users[role] = make_member(m_org, role)
+    side.users[Role.SB_VIEWER] = make_member(sb_org, Role.SB_VIEWER)
+    side.tokens["cb"] = make_token(cb_org, Role.CB_ADMIN, side.users[Role.CB_ADMIN][0], name=f"{marker} CB token")
+    side.tokens["manufacturer"] = make_token(
+        m_org, Role.MF_ADMIN, side.users[Role.MF_ADMIN][0], name=f"{marker} manufacturer token"
+    )
+    return side
+
+
+@pytest.fixture
+def world(db) -> World:
+    a = _side("Alphaside", "GB", "GB")
+    b = _side("Bravoside", "DE", "DE")
+    public_cb, _org = make_cb("Publicside Certification", "FR", steps=("start_assessment", "approve"))
+    # Give side B's CB a logged transition so its history and the log have foreign rows.
+    with scope(SYSTEM), transaction.atomic():
+        cb = CertificationBody.objects.select_for_update().get(pk=b.cb.pk)
+        transition(cb, "start_assessment", actor=OPERATOR_FOR_FIXTURES, reason="Bravoside assessment opened")
+    b.cb.refresh_from_db()
+    op_org = make_org(K.OPERATOR, "Operator", "CH")
+    operator = make_member(op_org, Role.OP_ADMIN)
+    return World(a=a, b=b, public_cb=public_cb, operator=operator)
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+def token_client(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
