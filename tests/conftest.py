@@ -40,6 +40,11 @@ class World:
     b: Side
     public_cb: object
     operator: tuple[object, Principal]
+    operator_org: object
+
+    def operator_api(self) -> APIClient:
+        """An API client with an all-scopes token of the system operator."""
+        return token_client(make_token(self.operator_org, Role.OP_ADMIN, self.operator[0])[0])
 
 
 def _side(marker: str, country: str, sb_country: str) -> Side:
@@ -72,7 +77,7 @@ def world(db) -> World:
     b.cb.refresh_from_db()
     op_org = make_org(K.OPERATOR, "Operator", "CH")
     operator = make_member(op_org, Role.OP_ADMIN)
-    return World(a=a, b=b, public_cb=public_cb, operator=operator)
+    return World(a=a, b=b, public_cb=public_cb, operator=operator, operator_org=op_org)
 
 
 @pytest.fixture

@@ -41,7 +41,10 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             return None
         scheme, _, raw = header.partition(" ")
         if scheme not in ("Bearer", "Token"):
-            return None
+            raise exceptions.AuthenticationFailed(
+                "Unsupported authorization scheme: send 'Authorization: Bearer iecq_<prefix>_<secret>'.",
+                code="token_malformed",
+            )
         parsed = parse_token(raw.strip())
         if parsed is None:
             raise exceptions.AuthenticationFailed("Malformed API token.", code="token_malformed")

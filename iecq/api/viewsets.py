@@ -10,6 +10,7 @@ from django.db import models
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -128,24 +129,35 @@ class ServiceWriteMixin:
             return self.write_serializer_class
         return super().get_serializer_class()
 
+    def _validated(self, request: Request, *, partial: bool) -> dict[str, Any]:
+        """Validate the body; a field the resource does not accept is an error, never silently dropped."""
+        serializer = self.write_serializer_class(data=request.data, partial=partial, context=self.get_serializer_context())
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+        unknown = sorted(set(request.data) - set(serializer.fields))
+        serializer.is_valid(raise_exception=not unknown)
+        if unknown:
+            errors = {name: ["This field is not accepted here."] for name in unknown}
+            errors.update(serializer.errors)
+            raise ValidationError(errors)
+        return serializer.validated_data
+
     def _read(self, obj: models.Model, status_code: int) -> Response:
         return Response(self.serializer_class(obj, context=self.get_serializer_context()).data, status=status_code)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if type(self).create_service is None:
             return self.http_method_not_allowed(request)
-        serializer = self.write_serializer_class(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        obj = type(self).create_service(actor=self.principal, **serializer.validated_data)
+        data = self._validated(request, partial=False)
+        obj = type(self).create_service(actor=self.principal, **data)
         return self._read(obj, 201)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if type(self).update_service is None:
             return self.http_method_not_allowed(request)
         self.get_object()  # 404 before validation for records the caller cannot see
-        serializer = self.write_serializer_class(data=request.data, partial=True, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        obj = type(self).update_service(actor=self.principal, pk=kwargs["pk"], **serializer.validated_data)
+        data = self._validated(request, partial=True)
+        obj = type(self).update_service(actor=self.principal, pk=kwargs["pk"], **data)
         return self._read(obj, 200)
 
 

@@ -1,0 +1,87 @@
+"""Celery: a real worker on the real Redis runs tasks inside the principal's scope, after commit."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+
+from iecq.celery import app
+from iecq.roles import Role
+from iecq.tasks import scope_probe
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def worker(monkeypatch, settings):
+    """A `celery worker` process on a queue of its own, connected to the test database."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setitem(app.conf, "task_default_queue", queue)
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "iecq.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.CELERY_BROKER_URL,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "iecq", "worker", "--pool=solo", "-Q", queue, "--loglevel=WARNING",
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    yield queue
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_worker_runs_task_in_the_principals_scope(world, worker):
+    _user, cb_admin = world.a.users[Role.CB_ADMIN]
+    result = scope_probe.apply_async(kwargs={"principal_ref": cb_admin.reference()})
+    outcome = result.get(timeout=60)
+    # The worker rebuilt the CB administrator's principal and saw exactly what that person sees.
+    assert outcome["certification_bodies"] == ["Alphaside Certification", "Publicside Certification"]
+    assert outcome["principal"] == cb_admin.label
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_tasks_are_sent_only_after_commit(world, worker, monkeypatch):
+    """A task enqueued in a transaction that rolls back is never sent; one that commits is, and runs."""
+    _user, op = world.operator
+    sent = []
+    real_apply_async = scope_probe.apply_async
+
+    def recording_apply_async(*args, **kwargs):
+        sent.append(real_apply_async(*args, **kwargs))
+        return sent[-1]
+
+    monkeypatch.setattr(scope_probe, "apply_async", recording_apply_async)
+
+    class Rollback(Exception):
+        pass
+
+    with pytest.raises(Rollback), transaction.atomic():
+        scope_probe.enqueue(principal=op)
+        raise Rollback
+    assert sent == []
+    with transaction.atomic():
+        scope_probe.enqueue(principal=op)
+        assert sent == []  # the transaction is still open
+    assert len(sent) == 1
+    outcome = sent[0].get(timeout=60)
+    assert len(outcome["certification_bodies"]) == 3  # the operator sees every CB
+
+
+def test_scoped_task_refuses_to_run_without_a_principal():
+    with pytest.raises(ValueError, match="principal_ref"):
+        scope_probe.apply(kwargs={}).get()

@@ -1,0 +1,106 @@
+"""Deployment-level guarantees: production settings pass the deploy check, the app's database role
+is neither owner nor superuser, demo data loads, and the worker runs tasks from the real broker."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg2
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from iecq.models import Membership, Organisation, TransitionLog
+from iecq.roles import ROLES_BY_KIND
+from iecq.tenancy import scope
+
+from .factories import SYSTEM
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def deploy_check(**extra_env) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "iecq.settings.production",
+        "SECRET_KEY": "k3y-" + "x9Q!z" * 12,
+        "ALLOWED_HOSTS": "iecq.example.org",
+        "DATABASE_URL": "postgres://app@127.0.0.1:5432/iecq",
+        **extra_env,
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = deploy_check()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 silenced" in result.stdout
+
+
+def test_deploy_check_fails_when_a_protection_is_off():
+    result = deploy_check(SECURE_HSTS_SECONDS="0", SECURE_SSL_REDIRECT="false")
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr + result.stdout
+
+
+def test_production_refuses_to_start_without_secrets():
+    result = deploy_check(SECRET_KEY="")
+    assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_application_role_owns_nothing_and_cannot_rewrite_the_log():
+    role = "iecq_app_test"
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        if cur.fetchone() is None:
+            cur.execute(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS")
+    call_command("db_grant_app_role", role)
+    params = connection.get_connection_params()
+    conn = psycopg2.connect(dbname=params["dbname"], host=params.get("host", "127.0.0.1"),
+                            port=params.get("port", 5432), user=role)
+    try:
+        conn.autocommit = True
+        cur = conn.cursor()
+        cur.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        assert cur.fetchone() == (False, False)
+        cur.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user")
+        assert cur.fetchone() == (0,)
+        cur.execute("INSERT INTO bodies_certificationbody (name, legal_name, country, website, email, state, "
+                    "created_at, updated_at) VALUES ('Role Test CB', '', 'GB', '', '', 'applied', now(), now()) "
+                    "RETURNING id")
+        assert cur.fetchone()[0] > 0
+        cur.execute("SELECT count(*) FROM iecq_transitionlog")
+        for sql in ("UPDATE iecq_transitionlog SET reason = 'x'", "DELETE FROM iecq_transitionlog",
+                    "TRUNCATE iecq_transitionlog"):
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                cur.execute(sql)
+    finally:
+        conn.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_data_has_a_user_for_every_role_and_loads_twice():
+    call_command("seed_demo", "--force")
+    call_command("seed_demo", "--force")  # idempotent
+    with scope(SYSTEM):
+        roles = set(Membership.objects.values_list("role", flat=True))
+        kinds = set(Organisation.objects.values_list("kind", flat=True))
+        assert TransitionLog.objects.count() > 5
+    assert roles == set().union(*ROLES_BY_KIND.values())
+    assert kinds == set(ROLES_BY_KIND)
+    from bodies.models import AccreditationBody
+
+    assert {"UKAS", "DAkkS", "COFRAC", "ANAB", "JAB", "CNAS"} <= set(
+        AccreditationBody.objects.values_list("acronym", flat=True)
+    )
+
+
+def test_settings_come_from_the_environment():
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
