@@ -55,7 +55,9 @@ class CertificationBody(FSMModelMixin, models.Model):
     # Approved and suspended CBs are listed publicly (status shown truthfully); others only to
     # themselves, their clients, their country's supervisory body and the operator.
     tenancy = Tenancy(
-        cb="pk", manufacturer="engagements__manufacturer", country="country",
+        cb="pk",
+        manufacturer="engagements__manufacturer",
+        country="country",
         public=Q(state__in=[S.APPROVED, S.SUSPENDED]),
     )
     objects = TenantScopedManager()
@@ -70,36 +72,51 @@ class CertificationBody(FSMModelMixin, models.Model):
         return self.name
 
     @transition(
-        field=state, source=S.APPLIED, target=S.UNDER_ASSESSMENT, permission=_operator_decides,
+        field=state,
+        source=S.APPLIED,
+        target=S.UNDER_ASSESSMENT,
+        permission=_operator_decides,
         custom={"label": _("Start assessment")},
     )
     def start_assessment(self) -> None:
         """The operator opens the assessment against the five requirement categories."""
 
     @transition(
-        field=state, source=S.UNDER_ASSESSMENT, target=S.APPROVED, permission=_operator_decides,
+        field=state,
+        source=S.UNDER_ASSESSMENT,
+        target=S.APPROVED,
+        permission=_operator_decides,
         custom={"label": _("Approve")},
     )
     def approve(self) -> None:
         """The operator approves the CB to certify under IECQ."""
 
     @transition(
-        field=state, source=S.APPROVED, target=S.SUSPENDED, permission=_operator_decides,
+        field=state,
+        source=S.APPROVED,
+        target=S.SUSPENDED,
+        permission=_operator_decides,
         custom={"label": _("Suspend"), "reason_required": True, "danger": True},
     )
     def suspend(self) -> None:
         """The CB may not take new certification decisions until reinstated."""
 
     @transition(
-        field=state, source=S.SUSPENDED, target=S.APPROVED, permission=_operator_decides,
+        field=state,
+        source=S.SUSPENDED,
+        target=S.APPROVED,
+        permission=_operator_decides,
         custom={"label": _("Reinstate"), "reason_required": True},
     )
     def reinstate(self) -> None:
         """The cause of the suspension has been corrected and verified."""
 
     @transition(
-        field=state, source=[S.APPLIED, S.UNDER_ASSESSMENT, S.APPROVED, S.SUSPENDED], target=S.WITHDRAWN,
-        permission=_operator_decides, custom={"label": _("Withdraw"), "reason_required": True, "danger": True},
+        field=state,
+        source=[S.APPLIED, S.UNDER_ASSESSMENT, S.APPROVED, S.SUSPENDED],
+        target=S.WITHDRAWN,
+        permission=_operator_decides,
+        custom={"label": _("Withdraw"), "reason_required": True, "danger": True},
     )
     def withdraw(self) -> None:
         """Final: the CB leaves the scheme (or its application is refused)."""

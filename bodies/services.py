@@ -40,7 +40,9 @@ def certification_body_create(
                 name=name.strip(), country=country, legal_name=legal_name, website=website, email=email
             )
     except IntegrityError:  # a concurrent registration of the same name won the race
-        raise ValidationFailed(errors={"name": [_("A certification body with this name exists in this country.")]}) from None
+        raise ValidationFailed(
+            errors={"name": [_("A certification body with this name exists in this country.")]}
+        ) from None
 
 
 @transaction.atomic

@@ -15,19 +15,28 @@ from iecq.tasks import ScopedTask
 from .choices import CertificationBodyState
 
 
-@shared_task(base=ScopedTask, name="bodies.tasks.certification_body_decision_notify", autoretry_for=(OSError,),
-             retry_backoff=True, max_retries=5)
+@shared_task(
+    base=ScopedTask,
+    name="bodies.tasks.certification_body_decision_notify",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def certification_body_decision_notify(*, log_id: int, principal: Principal) -> int:
     """Email the CB's administrators and certification managers about a lifecycle decision; returns mails sent."""
     log = TransitionLog.objects.select_related("certification_body").filter(pk=log_id).first()
     if log is None or log.certification_body is None:
         return 0
-    recipients = Membership.objects.filter(
-        organisation__certification_body=log.certification_body,
-        role__in=[Role.CB_ADMIN, Role.CB_CERTIFICATION_MANAGER],
-        is_active=True,
-        user__is_active=True,
-    ).exclude(user__email="").select_related("user")
+    recipients = (
+        Membership.objects.filter(
+            organisation__certification_body=log.certification_body,
+            role__in=[Role.CB_ADMIN, Role.CB_CERTIFICATION_MANAGER],
+            is_active=True,
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .select_related("user")
+    )
     messages = []
     for membership in recipients:
         with translation.override(membership.user.language or "en"):
@@ -35,7 +44,9 @@ def certification_body_decision_notify(*, log_id: int, principal: Principal) -> 
             source = str(CertificationBodyState(log.source).label)
             subject = _("IECQ decision on %(cb)s: %(state)s") % {"cb": log.object_repr, "state": state}
             body = _("The system operator recorded the decision '%(transition)s' (%(source)s → %(target)s).") % {
-                "transition": log.transition, "source": source, "target": state,
+                "transition": log.transition,
+                "source": source,
+                "target": state,
             }
             if log.reason:
                 body += "\n\n" + _("Reason: %(reason)s") % {"reason": log.reason}

@@ -25,8 +25,14 @@ class CertificationBodyListView(ScopedListView):
 
 class CertificationBodyDetailView(ScopedDetailView):
     model = CertificationBody
-    fields = [("legal_name", _("Legal entity")), ("country.name", _("Country")), ("website", _("Website")),
-              ("email", _("Contact email")), ("state", _("State")), ("created_at", _("Registered"))]
+    fields = [
+        ("legal_name", _("Legal entity")),
+        ("country.name", _("Country")),
+        ("website", _("Website")),
+        ("email", _("Contact email")),
+        ("state", _("State")),
+        ("created_at", _("Registered")),
+    ]
     transition_url_name = "bodies:cb-transition"
     edit_url_name = "bodies:cb-edit"
 

@@ -35,9 +35,7 @@ class ScopedTask(Task):
         `robust`: a broker that is down is logged, never turned into an error for a change already saved.
         """
         ref = principal.reference()
-        transaction.on_commit(
-            lambda: self.apply_async(args=args, kwargs={**kwargs, "principal_ref": ref}), robust=True
-        )
+        transaction.on_commit(lambda: self.apply_async(args=args, kwargs={**kwargs, "principal_ref": ref}), robust=True)
 
 
 @shared_task(base=ScopedTask, name="iecq.tasks.scope_probe")

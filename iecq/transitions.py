@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 from django_fsm import FSMFieldMixin, can_proceed, has_transition_perm
 
 from .errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
@@ -68,7 +69,9 @@ def available_transitions(instance: models.Model, principal: Principal) -> list[
     return seen
 
 
-def transition(instance: models.Model, name: str, *, actor: Principal, reason: str = "", **kwargs: Any) -> TransitionLog:
+def transition(
+    instance: models.Model, name: str, *, actor: Principal, reason: str = "", **kwargs: Any
+) -> TransitionLog:
     """Perform transition `name` on a locked `instance` as `actor`, and log it; returns the log row."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("transition() must run inside the service's transaction.")
@@ -77,24 +80,39 @@ def transition(instance: models.Model, name: str, *, actor: Principal, reason: s
         raise NotFound()
     declared = declared_transitions(model)
     if name not in declared:
-        raise IllegalTransition(f"{model._meta.verbose_name} has no transition '{name}'.", code="unknown_transition")
+        raise IllegalTransition(
+            _("A %(model)s has no transition '%(name)s'.") % {"model": model._meta.verbose_name, "name": name},
+            code="unknown_transition",
+        )
     bound = getattr(instance, name)
     field = fsm_field(model)
     source = getattr(instance, field.name)
     if not can_proceed(bound):
+        current = getattr(instance, f"get_{field.name}_display")()
         raise IllegalTransition(
-            f"Cannot {declared[name].label.lower()} a {model._meta.verbose_name} that is {instance.get_state_display()}."
+            _("Cannot %(action)s a %(model)s that is %(state)s.")
+            % {"action": declared[name].label.lower(), "model": model._meta.verbose_name, "state": current}
         )
     if not has_transition_perm(bound, actor):
-        raise Forbidden(f"Your role may not {declared[name].label.lower()} this {model._meta.verbose_name}.")
+        raise Forbidden(
+            _("Your role may not %(action)s this %(model)s.")
+            % {"action": declared[name].label.lower(), "model": model._meta.verbose_name}
+        )
     reason = (reason or "").strip()
     if declared[name].reason_required and not reason:
-        raise ValidationFailed("A reason is required.", errors={"reason": ["A reason is required for this decision."]})
+        raise ValidationFailed(
+            _("A reason is required."), errors={"reason": [_("A reason is required for this decision.")]}
+        )
     bound(**kwargs)
     instance.save()
     return log_append(
-        instance=instance, transition=name, source=source, target=getattr(instance, field.name),
-        reason=reason, actor=actor, field=field.name,
+        instance=instance,
+        transition=name,
+        source=source,
+        target=getattr(instance, field.name),
+        reason=reason,
+        actor=actor,
+        field=field.name,
     )
 
 

@@ -69,9 +69,7 @@ class Engagement(models.Model):
 
     class Meta:
         ordering = ["-since"]
-        constraints = [
-            models.UniqueConstraint(fields=["manufacturer", "certification_body"], name="engagement_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["manufacturer", "certification_body"], name="engagement_unique")]
 
     def __str__(self) -> str:
         return f"{self.manufacturer} ↔ {self.certification_body}"

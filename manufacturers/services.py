@@ -81,8 +81,9 @@ def manufacturer_update(*, actor: Principal, pk: object, **changes: str) -> Manu
 
 
 @transaction.atomic
-def site_create(*, actor: Principal, manufacturer: Manufacturer | int, name: str, address: str, city: str,
-                country: str) -> Site:
+def site_create(
+    *, actor: Principal, manufacturer: Manufacturer | int, name: str, address: str, city: str, country: str
+) -> Site:
     """Add a manufacturing site (MF-05)."""
     manufacturer_id = manufacturer.pk if isinstance(manufacturer, Manufacturer) else manufacturer
     manufacturer = selectors.manufacturer_get(principal=actor, pk=manufacturer_id, for_update=True)
@@ -90,8 +91,9 @@ def site_create(*, actor: Principal, manufacturer: Manufacturer | int, name: str
         raise Forbidden(_("Only the manufacturer's administrator or quality manager may add sites."))
     if Site._base_manager.filter(manufacturer=manufacturer, name__iexact=name.strip()).exists():
         raise ValidationFailed(errors={"name": [_("This manufacturer already has a site with this name.")]})
-    return Site.objects.create(manufacturer=manufacturer, name=name.strip(), address=address, city=city,
-                               country=country)
+    return Site.objects.create(
+        manufacturer=manufacturer, name=name.strip(), address=address, city=city, country=country
+    )
 
 
 @transaction.atomic
@@ -102,9 +104,12 @@ def site_update(*, actor: Principal, pk: object, **changes: str) -> Site:
     unknown = set(changes) - set(SITE_FIELDS)
     if unknown:
         raise ValidationFailed(errors={field: [_("This field cannot be changed.")] for field in sorted(unknown)})
-    if "name" in changes and Site._base_manager.filter(
-        manufacturer_id=site.manufacturer_id, name__iexact=changes["name"].strip()
-    ).exclude(pk=site.pk).exists():
+    if (
+        "name" in changes
+        and Site._base_manager.filter(manufacturer_id=site.manufacturer_id, name__iexact=changes["name"].strip())
+        .exclude(pk=site.pk)
+        .exists()
+    ):
         raise ValidationFailed(errors={"name": [_("This manufacturer already has a site with this name.")]})
     for field, value in changes.items():
         setattr(site, field, value.strip() if field == "name" else value)

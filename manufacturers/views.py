@@ -27,8 +27,12 @@ class ManufacturerListView(ScopedListView):
 class ManufacturerDetailView(ScopedDetailView):
     template_name = "manufacturers/manufacturer_detail.html"
     model = Manufacturer
-    fields = [("legal_name", _("Legal entity")), ("country.name", _("Country")), ("website", _("Website")),
-              ("email", _("Contact email"))]
+    fields = [
+        ("legal_name", _("Legal entity")),
+        ("country.name", _("Country")),
+        ("website", _("Website")),
+        ("email", _("Contact email")),
+    ]
     edit_url_name = "manufacturers:manufacturer-edit"
 
     def can_edit(self, obj: Manufacturer) -> bool:

@@ -14,10 +14,10 @@ from rest_framework.test import APIClient
 
 from bodies.models import CertificationBody
 from iecq.principals import Principal
-from iecq.tenancy import scope
-from iecq.transitions import transition
 from iecq.roles import OrganisationKind as K
 from iecq.roles import Role
+from iecq.tenancy import scope
+from iecq.transitions import transition
 
 from .factories import OPERATOR_FOR_FIXTURES, SYSTEM, make_cb, make_manufacturer, make_member, make_org, make_token
 
@@ -52,8 +52,13 @@ def _side(marker: str, country: str, sb_country: str) -> Side:
     manufacturer, m_org = make_manufacturer(f"{marker} Components", country, cbs=(cb,))
     sb_org = make_org(K.SUPERVISORY_BODY, f"{marker} Supervisory Body", sb_country)
     side = Side(marker, cb, cb_org, manufacturer, m_org, sb_org)
-    for role in (Role.CB_ADMIN, Role.CB_CERTIFICATION_MANAGER, Role.CB_AUDITOR, Role.CB_TECHNICAL_REVIEWER,
-                 Role.CB_CLERK):
+    for role in (
+        Role.CB_ADMIN,
+        Role.CB_CERTIFICATION_MANAGER,
+        Role.CB_AUDITOR,
+        Role.CB_TECHNICAL_REVIEWER,
+        Role.CB_CLERK,
+    ):
         side.users[role] = make_member(cb_org, role)
     for role in (Role.MF_ADMIN, Role.MF_QUALITY_MANAGER, Role.MF_SUBMITTER):
         side.users[role] = make_member(m_org, role)

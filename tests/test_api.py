@@ -94,19 +94,23 @@ def test_token_sees_what_its_organisation_sees(world):
 def test_anonymous_reads_only_public_rows_and_cannot_write(world, api):
     names = [c["name"] for c in api.get("/api/v1/certification-bodies/").json()["results"]]
     assert names == ["Publicside Certification"]
-    assert_problem(api.post("/api/v1/manufacturers/", {"name": "X", "country": "GB"}, format="json"), 401,
-                   "not_authenticated")
+    assert_problem(
+        api.post("/api/v1/manufacturers/", {"name": "X", "country": "GB"}, format="json"), 401, "not_authenticated"
+    )
 
 
 def test_illegal_transition_is_a_409_problem(world):
     client = world.operator_api()
     response = client.post(f"/api/v1/certification-bodies/{world.a.cb.pk}/approve/", {}, format="json")
     assert_problem(response, 409, "illegal_transition")
-    response = client.post(f"/api/v1/certification-bodies/{world.a.cb.pk}/start-assessment/",
-                           {"reason": "complete file"}, format="json")
+    response = client.post(
+        f"/api/v1/certification-bodies/{world.a.cb.pk}/start-assessment/", {"reason": "complete file"}, format="json"
+    )
     assert response.status_code == 200 and response.json()["state"] == S.UNDER_ASSESSMENT
     history = client.get(f"/api/v1/certification-bodies/{world.a.cb.pk}/history/").json()
-    assert [(h["source"], h["target"], h["reason"]) for h in history] == [(S.APPLIED, S.UNDER_ASSESSMENT, "complete file")]
+    assert [(h["source"], h["target"], h["reason"]) for h in history] == [
+        (S.APPLIED, S.UNDER_ASSESSMENT, "complete file")
+    ]
 
 
 def test_forbidden_transition_is_a_403_problem(world):
@@ -117,16 +121,24 @@ def test_forbidden_transition_is_a_403_problem(world):
 
 def test_validation_errors_name_each_field(world):
     client = token_client(world.a.tokens["cb"][0])
-    body = assert_problem(client.post("/api/v1/manufacturers/", {"country": "XX", "website": "not a url"},
-                                      format="json"), 400, "validation_failed")
+    body = assert_problem(
+        client.post("/api/v1/manufacturers/", {"country": "XX", "website": "not a url"}, format="json"),
+        400,
+        "validation_failed",
+    )
     fields = {e["field"] for e in body["errors"]}
     assert {"name", "country", "website"} <= fields
 
 
 def test_unknown_fields_are_refused_not_dropped(world):
     client = token_client(world.a.tokens["manufacturer"][0])
-    body = assert_problem(client.patch(f"/api/v1/manufacturers/{world.a.manufacturer.pk}/",
-                                       {"state": "approved", "name": "Renamed"}, format="json"), 400, "validation_failed")
+    body = assert_problem(
+        client.patch(
+            f"/api/v1/manufacturers/{world.a.manufacturer.pk}/", {"state": "approved", "name": "Renamed"}, format="json"
+        ),
+        400,
+        "validation_failed",
+    )
     assert [e["field"] for e in body["errors"]] == ["state"]
     with scope(SYSTEM):
         assert Manufacturer.objects.get(pk=world.a.manufacturer.pk).name == "Alphaside Components"
@@ -141,14 +153,24 @@ def test_duplicate_registration_is_a_clear_400(world):
 
 def test_hostile_bodies_get_problems(world):
     client = token_client(world.a.tokens["cb"][0])
-    assert_problem(client.post("/api/v1/manufacturers/", "{not json", content_type="application/json"), 400,
-                   "parse_error")
-    assert_problem(client.post("/api/v1/manufacturers/", "name=x", content_type="application/x-www-form-urlencoded"),
-                   415, "unsupported_media_type")
-    assert_problem(client.post("/api/v1/manufacturers/", json.dumps(["a", "list"]), content_type="application/json"),
-                   400, "validation_failed")
-    body = assert_problem(client.post("/api/v1/manufacturers/", {"name": "x" * 5000, "country": "GB"}, format="json"),
-                          400, "validation_failed")
+    assert_problem(
+        client.post("/api/v1/manufacturers/", "{not json", content_type="application/json"), 400, "parse_error"
+    )
+    assert_problem(
+        client.post("/api/v1/manufacturers/", "name=x", content_type="application/x-www-form-urlencoded"),
+        415,
+        "unsupported_media_type",
+    )
+    assert_problem(
+        client.post("/api/v1/manufacturers/", json.dumps(["a", "list"]), content_type="application/json"),
+        400,
+        "validation_failed",
+    )
+    body = assert_problem(
+        client.post("/api/v1/manufacturers/", {"name": "x" * 5000, "country": "GB"}, format="json"),
+        400,
+        "validation_failed",
+    )
     assert body["errors"][0]["field"] == "name"
 
 
@@ -190,8 +212,11 @@ def test_filters_on_lists(world):
 def test_tokens_created_by_admins_shown_once(world, client):
     user, _p = world.a.users[Role.CB_ADMIN]
     client.force_login(user)
-    response = client.post("/api/v1/tokens/", {"name": "ERP", "role": Role.CB_CLERK, "scopes": ["bodies:read"]},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/tokens/",
+        {"name": "ERP", "role": Role.CB_CLERK, "scopes": ["bodies:read"]},
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.content
     secret = response.json()["token"]
     assert token_client(secret).get("/api/v1/me/").json()["role"] == Role.CB_CLERK
@@ -199,16 +224,22 @@ def test_tokens_created_by_admins_shown_once(world, client):
     assert all("token" not in t and "secret_hash" not in t for t in listed)
     with scope(SYSTEM):
         assert secret.split("_")[2] not in json.dumps(list(ApiToken.objects.values()), default=str)
-    bad = client.post("/api/v1/tokens/", {"name": "x", "role": Role.MF_ADMIN, "scopes": ["bodies:read"]},
-                      content_type="application/json")
+    bad = client.post(
+        "/api/v1/tokens/",
+        {"name": "x", "role": Role.MF_ADMIN, "scopes": ["bodies:read"]},
+        content_type="application/json",
+    )
     assert_problem(bad, 400, "validation_failed")
 
 
 def test_non_admins_cannot_create_tokens(world, client):
     user, _p = world.a.users[Role.CB_AUDITOR]
     client.force_login(user)
-    response = client.post("/api/v1/tokens/", {"name": "x", "role": Role.CB_AUDITOR, "scopes": ["bodies:read"]},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/tokens/",
+        {"name": "x", "role": Role.CB_AUDITOR, "scopes": ["bodies:read"]},
+        content_type="application/json",
+    )
     assert_problem(response, 403, "forbidden")
 
 

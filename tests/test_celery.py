@@ -30,9 +30,26 @@ def worker(monkeypatch, settings):
         "REDIS_URL": settings.CELERY_BROKER_URL,
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "iecq", "worker", "--pool=solo", "-Q", queue, "--loglevel=WARNING",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "iecq",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     yield queue
     proc.terminate()

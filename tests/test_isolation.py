@@ -197,8 +197,10 @@ def test_foreign_records_answer_404_on_every_route(world):
                     if unauthenticated:
                         missing = call(client, method, missing_path)
                         if response.status_code != missing.status_code or response.status_code < 300:
-                            leaks.append(f"{label} {method} {foreign_path}: {response.status_code} "
-                                         f"(missing record: {missing.status_code})")
+                            leaks.append(
+                                f"{label} {method} {foreign_path}: {response.status_code} "
+                                f"(missing record: {missing.status_code})"
+                            )
                     elif response.status_code != 404:
                         leaks.append(f"{label} {method} {foreign_path}: {response.status_code}, expected 404")
     assert probes > 200

@@ -32,7 +32,11 @@ def deploy_check(**extra_env) -> subprocess.CompletedProcess:
     }
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -62,8 +66,9 @@ def test_application_role_owns_nothing_and_cannot_rewrite_the_log():
             cur.execute(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS")
     call_command("db_grant_app_role", role)
     params = connection.get_connection_params()
-    conn = psycopg2.connect(dbname=params["dbname"], host=params.get("host", "127.0.0.1"),
-                            port=params.get("port", 5432), user=role)
+    conn = psycopg2.connect(
+        dbname=params["dbname"], host=params.get("host", "127.0.0.1"), port=params.get("port", 5432), user=role
+    )
     try:
         conn.autocommit = True
         cur = conn.cursor()
@@ -71,13 +76,18 @@ def test_application_role_owns_nothing_and_cannot_rewrite_the_log():
         assert cur.fetchone() == (False, False)
         cur.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user")
         assert cur.fetchone() == (0,)
-        cur.execute("INSERT INTO bodies_certificationbody (name, legal_name, country, website, email, state, "
-                    "created_at, updated_at) VALUES ('Role Test CB', '', 'GB', '', '', 'applied', now(), now()) "
-                    "RETURNING id")
+        cur.execute(
+            "INSERT INTO bodies_certificationbody (name, legal_name, country, website, email, state, "
+            "created_at, updated_at) VALUES ('Role Test CB', '', 'GB', '', '', 'applied', now(), now()) "
+            "RETURNING id"
+        )
         assert cur.fetchone()[0] > 0
         cur.execute("SELECT count(*) FROM iecq_transitionlog")
-        for sql in ("UPDATE iecq_transitionlog SET reason = 'x'", "DELETE FROM iecq_transitionlog",
-                    "TRUNCATE iecq_transitionlog"):
+        for sql in (
+            "UPDATE iecq_transitionlog SET reason = 'x'",
+            "DELETE FROM iecq_transitionlog",
+            "TRUNCATE iecq_transitionlog",
+        ):
             with pytest.raises(psycopg2.errors.InsufficientPrivilege):
                 cur.execute(sql)
     finally:

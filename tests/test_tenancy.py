@@ -3,11 +3,11 @@
 import pytest
 
 from bodies.models import CertificationBody
+from iecq.errors import NotFound
+from iecq.models import TransitionLog
 from iecq.principals import PUBLIC
 from iecq.roles import Role
 from iecq.selectors import get_visible, visible
-from iecq.errors import NotFound
-from iecq.models import TransitionLog
 from iecq.tenancy import ScopeError, scope
 from manufacturers.models import Manufacturer, Site
 
@@ -88,7 +88,8 @@ def test_to_many_paths_do_not_duplicate_rows(world):
     from .factories import SYSTEM
 
     with scope(SYSTEM):
-        Engagement.objects.create(manufacturer=world.a.manufacturer, certification_body=world.public_cb,
-                                  since=timezone.now().date())
+        Engagement.objects.create(
+            manufacturer=world.a.manufacturer, certification_body=world.public_cb, since=timezone.now().date()
+        )
     _u, p = world.a.users[Role.CB_ADMIN]
     assert visible(Manufacturer, p).count() == 1

@@ -126,8 +126,10 @@ def test_log_rejects_update_and_delete_in_the_database(world):
     with scope(SYSTEM):
         row = TransitionLog.objects.filter(certification_body=world.b.cb).first()
     assert row is not None
-    for sql in ("UPDATE iecq_transitionlog SET reason = 'rewritten' WHERE id = %s",
-                "DELETE FROM iecq_transitionlog WHERE id = %s"):
+    for sql in (
+        "UPDATE iecq_transitionlog SET reason = 'rewritten' WHERE id = %s",
+        "DELETE FROM iecq_transitionlog WHERE id = %s",
+    ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
             cur.execute(sql, [row.pk])
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():

@@ -11,11 +11,16 @@ from .serializers import AccreditationBodySerializer, CertificationBodySerialize
 
 @extend_schema_view(
     list=extend_schema(summary="List certification bodies", responses={200: CertificationBodySerializer(many=True)}),
-    retrieve=extend_schema(summary="A certification body", responses={200: CertificationBodySerializer, **PROBLEM_RESPONSES}),
-    create=extend_schema(summary="Register a CB application (operator)",
-                         responses={201: CertificationBodySerializer, **PROBLEM_RESPONSES}),
-    partial_update=extend_schema(summary="Change a CB's details",
-                                 responses={200: CertificationBodySerializer, **PROBLEM_RESPONSES}),
+    retrieve=extend_schema(
+        summary="A certification body", responses={200: CertificationBodySerializer, **PROBLEM_RESPONSES}
+    ),
+    create=extend_schema(
+        summary="Register a CB application (operator)",
+        responses={201: CertificationBodySerializer, **PROBLEM_RESPONSES},
+    ),
+    partial_update=extend_schema(
+        summary="Change a CB's details", responses={200: CertificationBodySerializer, **PROBLEM_RESPONSES}
+    ),
 )
 class CertificationBodyViewSet(HistoryMixin, ServiceWriteMixin, ScopedViewSet):
     """Certification bodies and their lifecycle decisions (CB-07)."""
@@ -31,8 +36,10 @@ class CertificationBodyViewSet(HistoryMixin, ServiceWriteMixin, ScopedViewSet):
     transition_services = services.CB_TRANSITION_SERVICES
 
 
-@extend_schema_view(list=extend_schema(summary="List accreditation bodies (reference data, public)"),
-                    retrieve=extend_schema(summary="An accreditation body"))
+@extend_schema_view(
+    list=extend_schema(summary="List accreditation bodies (reference data, public)"),
+    retrieve=extend_schema(summary="An accreditation body"),
+)
 class AccreditationBodyViewSet(PrincipalScopedAPIView, viewsets.ReadOnlyModelViewSet):
     """National accreditation bodies and their IAF MLA status; public reference data."""
 

@@ -67,7 +67,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     instance = request.path if request is not None else ""
     if isinstance(exc, DomainError):
         errors = [
-            {"field": field, "message": str(msg), "code": exc.code} for field, msgs in exc.errors.items() for msg in msgs
+            {"field": field, "message": str(msg), "code": exc.code}
+            for field, msgs in exc.errors.items()
+            for msg in msgs
         ]
         body = problem(exc.status, exc.code, exc.detail, instance=instance, errors=errors or None)
         return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)

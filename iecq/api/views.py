@@ -6,10 +6,10 @@ from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from .. import services
 from ..models import ApiToken
 from ..models.tokens import API_SCOPES
 from ..roles import Role
-from .. import services
 from .viewsets import PROBLEM_RESPONSES, PrincipalScopedAPIView, ScopedViewSet
 
 
@@ -32,7 +32,9 @@ class MeView(PrincipalScopedAPIView, GenericAPIView):
     @extend_schema(summary="Who am I", responses={200: PrincipalSerializer})
     def get(self, request):
         p = request.principal
-        return Response(PrincipalSerializer({**p.__dict__, "scopes": sorted(p.scopes) if p.scopes is not None else None}).data)
+        return Response(
+            PrincipalSerializer({**p.__dict__, "scopes": sorted(p.scopes) if p.scopes is not None else None}).data
+        )
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
@@ -57,8 +59,10 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
         read_only_fields = fields
 
 
-@extend_schema_view(list=extend_schema(summary="Your organisation's API tokens"),
-                    retrieve=extend_schema(summary="An API token", responses={200: ApiTokenSerializer, **PROBLEM_RESPONSES}))
+@extend_schema_view(
+    list=extend_schema(summary="Your organisation's API tokens"),
+    retrieve=extend_schema(summary="An API token", responses={200: ApiTokenSerializer, **PROBLEM_RESPONSES}),
+)
 class ApiTokenViewSet(ScopedViewSet):
     """API tokens of the caller's organisation; created by its administrator in a signed-in session."""
 
@@ -66,8 +70,11 @@ class ApiTokenViewSet(ScopedViewSet):
     serializer_class = ApiTokenSerializer
     scope_area = None
 
-    @extend_schema(summary="Create an API token (the secret is in this response only)",
-                   request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer, **PROBLEM_RESPONSES})
+    @extend_schema(
+        summary="Create an API token (the secret is in this response only)",
+        request=ApiTokenCreateSerializer,
+        responses={201: ApiTokenCreatedSerializer, **PROBLEM_RESPONSES},
+    )
     def create(self, request):
         body = ApiTokenCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -75,7 +82,9 @@ class ApiTokenViewSet(ScopedViewSet):
         token.token = secret
         return Response(ApiTokenCreatedSerializer(token).data, status=201)
 
-    @extend_schema(summary="Revoke an API token", request=None, responses={200: ApiTokenSerializer, **PROBLEM_RESPONSES})
+    @extend_schema(
+        summary="Revoke an API token", request=None, responses={200: ApiTokenSerializer, **PROBLEM_RESPONSES}
+    )
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         return Response(ApiTokenSerializer(services.api_token_revoke(actor=request.principal, pk=pk)).data)

@@ -14,11 +14,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ..log import history_of
 from ..principals import PUBLIC, Principal
 from ..selectors import get_visible, visible
 from ..tenancy import _active
 from ..transitions import declared_transitions
-from ..log import history_of
 from .serializers import ProblemSerializer, TransitionLogEntrySerializer, TransitionRequestSerializer
 
 PROBLEM_RESPONSES = {
@@ -107,10 +107,11 @@ def _transition_action(cls: type[ScopedViewSet], name: str) -> Callable[..., Res
     perform.__name__ = name
     perform.__doc__ = f"Transition `{name}`: {info.label if info else name}. Logged with who, when and why."
     perform = extend_schema(
-        summary=summary, request=TransitionRequestSerializer, responses={200: cls.serializer_class, **TRANSITION_RESPONSES}
+        summary=summary,
+        request=TransitionRequestSerializer,
+        responses={200: cls.serializer_class, **TRANSITION_RESPONSES},
     )(perform)
     return action(detail=True, methods=["post"], url_path=name.replace("_", "-"), url_name=name)(perform)
-
 
 
 class ServiceWriteMixin:
@@ -131,7 +132,9 @@ class ServiceWriteMixin:
 
     def _validated(self, request: Request, *, partial: bool) -> dict[str, Any]:
         """Validate the body; a field the resource does not accept is an error, never silently dropped."""
-        serializer = self.write_serializer_class(data=request.data, partial=partial, context=self.get_serializer_context())
+        serializer = self.write_serializer_class(
+            data=request.data, partial=partial, context=self.get_serializer_context()
+        )
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": ["Send a JSON object."]})
         unknown = sorted(set(request.data) - set(serializer.fields))

@@ -17,7 +17,9 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
         if not principal.is_manufacturer:
             items.append((_("Manufacturers"), reverse("manufacturers:manufacturer-list")))
         else:
-            items.append((_("My company"), reverse("manufacturers:manufacturer-detail", args=[principal.manufacturer_id])))
+            items.append(
+                (_("My company"), reverse("manufacturers:manufacturer-detail", args=[principal.manufacturer_id]))
+            )
         if principal.is_organisation_admin:
             items.append((_("API tokens"), reverse("portal:token-list")))
     else:

@@ -206,7 +206,8 @@ class LoginView(auth_views.LoginView):
 
 class TotpCodeForm(forms.Form):
     code = forms.CharField(
-        label=gettext_lazy("Code from your authenticator app"), max_length=8,
+        label=gettext_lazy("Code from your authenticator app"),
+        max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
 
@@ -287,11 +288,15 @@ class HomeView(PrincipalMixin, TemplateView):
 
 
 class TokenCreateForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100,
-                           help_text=gettext_lazy("Who or what uses it, for example 'ERP purchasing'."))
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=100,
+        help_text=gettext_lazy("Who or what uses it, for example 'ERP purchasing'."),
+    )
     role = forms.ChoiceField(label=gettext_lazy("Acts as"))
-    scopes = forms.MultipleChoiceField(label=gettext_lazy("Scopes"), widget=forms.CheckboxSelectMultiple,
-                                       choices=[(s, s) for s in API_SCOPES])
+    scopes = forms.MultipleChoiceField(
+        label=gettext_lazy("Scopes"), widget=forms.CheckboxSelectMultiple, choices=[(s, s) for s in API_SCOPES]
+    )
     expires_in_days = forms.IntegerField(label=gettext_lazy("Valid for (days)"), min_value=1, initial=90)
 
     def __init__(self, *args, principal: Principal, **kwargs):
@@ -341,9 +346,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "portal/error.html", {"status": 404, "message": _("This page does not exist, or it is not yours to see.")}, status=404)
+    return render(
+        request,
+        "portal/error.html",
+        {"status": 404, "message": _("This page does not exist, or it is not yours to see.")},
+        status=404,
+    )
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "portal/error.html", {"status": 403, "message": _("You may not do this.")}, status=403)
-

@@ -17,9 +17,12 @@ from .serializers import (
 @extend_schema_view(
     list=extend_schema(summary="List manufacturers"),
     retrieve=extend_schema(summary="A manufacturer", responses={200: ManufacturerSerializer, **PROBLEM_RESPONSES}),
-    create=extend_schema(summary="Register a manufacturer", responses={201: ManufacturerSerializer, **PROBLEM_RESPONSES}),
-    partial_update=extend_schema(summary="Change a manufacturer's details",
-                                 responses={200: ManufacturerSerializer, **PROBLEM_RESPONSES}),
+    create=extend_schema(
+        summary="Register a manufacturer", responses={201: ManufacturerSerializer, **PROBLEM_RESPONSES}
+    ),
+    partial_update=extend_schema(
+        summary="Change a manufacturer's details", responses={200: ManufacturerSerializer, **PROBLEM_RESPONSES}
+    ),
 )
 class ManufacturerViewSet(ServiceWriteMixin, ScopedViewSet):
     """Manufacturers (MF-05)."""
@@ -53,9 +56,10 @@ class SiteViewSet(ServiceWriteMixin, ScopedViewSet):
     update_service = staticmethod(services.site_update)
 
 
-@extend_schema_view(list=extend_schema(summary="List client relationships between manufacturers and CBs"),
-                    retrieve=extend_schema(summary="A client relationship",
-                                           responses={200: EngagementSerializer, **PROBLEM_RESPONSES}))
+@extend_schema_view(
+    list=extend_schema(summary="List client relationships between manufacturers and CBs"),
+    retrieve=extend_schema(summary="A client relationship", responses={200: EngagementSerializer, **PROBLEM_RESPONSES}),
+)
 class EngagementViewSet(ScopedViewSet):
     """Which CBs a manufacturer deals with."""
 

@@ -17,8 +17,12 @@ class Command(BaseCommand):
     help = "Grant DML privileges to the application's (non-owner) database role."
 
     def add_arguments(self, parser):
-        parser.add_argument("role", nargs="?", default=settings.DATABASE_APP_ROLE,
-                            help="The role the application connects as (default: DATABASE_APP_ROLE).")
+        parser.add_argument(
+            "role",
+            nargs="?",
+            default=settings.DATABASE_APP_ROLE,
+            help="The role the application connects as (default: DATABASE_APP_ROLE).",
+        )
 
     def handle(self, *args, role: str | None = None, **options):
         if connection.vendor != "postgresql":

@@ -14,7 +14,6 @@ from iecq.roles import OrganisationKind as K
 from iecq.roles import Role
 from iecq.services import api_token_create
 from iecq.tenancy import scope
-from manufacturers.models import Manufacturer
 from manufacturers.services import engagement_open, manufacturer_create, site_create
 
 DEMO_PASSWORD = "iecq-demo-2026"
@@ -32,32 +31,70 @@ ACCREDITATION_BODIES = [
 # Fictional certification bodies; (name, legal name, country, transitions to reach their demo state).
 CBS = [
     ("Albion Component Certification", "Albion Component Certification Ltd", "GB", ["start_assessment", "approve"]),
-    ("Rheinland Bauelemente Zertifizierung", "Rheinland Bauelemente Zertifizierung GmbH", "DE",
-     ["start_assessment", "approve"]),
+    (
+        "Rheinland Bauelemente Zertifizierung",
+        "Rheinland Bauelemente Zertifizierung GmbH",
+        "DE",
+        ["start_assessment", "approve"],
+    ),
     ("Pacific Quality Assessment", "Pacific Quality Assessment Inc.", "US", ["start_assessment", "approve"]),
     ("Certélec France", "Certélec France SAS", "FR", ["start_assessment"]),
-    ("Kanto Electronic Certification", "Kanto Electronic Certification K.K.", "JP",
-     ["start_assessment", "approve", "suspend"]),
+    (
+        "Kanto Electronic Certification",
+        "Kanto Electronic Certification K.K.",
+        "JP",
+        ["start_assessment", "approve", "suspend"],
+    ),
     ("Pearl River Component Assurance", "Pearl River Component Assurance Co., Ltd.", "CN", []),
 ]
 
 # Fictional manufacturers: (name, country, [(site, address, city, country)], [CB names]).
 MANUFACTURERS = [
-    ("Thamesfield Passives", "GB", [("Swindon works", "Unit 4, Kembrey Park", "Swindon", "GB")],
-     ["Albion Component Certification"]),
-    ("Northgate Microsystems", "GB", [("Livingston fab", "1 Alba Campus", "Livingston", "GB"),
-                                      ("Penang assembly", "Bayan Lepas FIZ Phase 4", "Penang", "MY")],
-     ["Albion Component Certification", "Rheinland Bauelemente Zertifizierung"]),
-    ("Elbtal Kondensatoren", "DE", [("Dresden", "Königsbrücker Straße 96", "Dresden", "DE")],
-     ["Rheinland Bauelemente Zertifizierung"]),
-    ("Schwarzwald Sensorik", "DE", [("Villingen", "Hans-Kohler-Straße 12", "Villingen-Schwenningen", "DE")],
-     ["Rheinland Bauelemente Zertifizierung"]),
-    ("Cascade Power Semiconductors", "US", [("Hillsboro", "2200 NE Brookwood Pkwy", "Hillsboro", "US")],
-     ["Pacific Quality Assessment"]),
-    ("Lumière Composants", "FR", [("Grenoble", "17 rue des Martyrs", "Grenoble", "FR")],
-     ["Albion Component Certification"]),
-    ("Osaka Precision Resistors", "JP", [("Sakai plant", "2-1 Chikko-Shinmachi", "Sakai", "JP")],
-     ["Kanto Electronic Certification"]),
+    (
+        "Thamesfield Passives",
+        "GB",
+        [("Swindon works", "Unit 4, Kembrey Park", "Swindon", "GB")],
+        ["Albion Component Certification"],
+    ),
+    (
+        "Northgate Microsystems",
+        "GB",
+        [
+            ("Livingston fab", "1 Alba Campus", "Livingston", "GB"),
+            ("Penang assembly", "Bayan Lepas FIZ Phase 4", "Penang", "MY"),
+        ],
+        ["Albion Component Certification", "Rheinland Bauelemente Zertifizierung"],
+    ),
+    (
+        "Elbtal Kondensatoren",
+        "DE",
+        [("Dresden", "Königsbrücker Straße 96", "Dresden", "DE")],
+        ["Rheinland Bauelemente Zertifizierung"],
+    ),
+    (
+        "Schwarzwald Sensorik",
+        "DE",
+        [("Villingen", "Hans-Kohler-Straße 12", "Villingen-Schwenningen", "DE")],
+        ["Rheinland Bauelemente Zertifizierung"],
+    ),
+    (
+        "Cascade Power Semiconductors",
+        "US",
+        [("Hillsboro", "2200 NE Brookwood Pkwy", "Hillsboro", "US")],
+        ["Pacific Quality Assessment"],
+    ),
+    (
+        "Lumière Composants",
+        "FR",
+        [("Grenoble", "17 rue des Martyrs", "Grenoble", "FR")],
+        ["Albion Component Certification"],
+    ),
+    (
+        "Osaka Precision Resistors",
+        "JP",
+        [("Sakai plant", "2-1 Chikko-Shinmachi", "Sakai", "JP")],
+        ["Kanto Electronic Certification"],
+    ),
 ]
 
 SUPERVISORY_BODIES = [
@@ -86,7 +123,10 @@ class Command(BaseCommand):
 
     def _user(self, username: str, first: str, last: str, org: Organisation, role: str) -> Membership:
         user = User.objects.create_user(
-            username=username, password=DEMO_PASSWORD, first_name=first, last_name=last,
+            username=username,
+            password=DEMO_PASSWORD,
+            first_name=first,
+            last_name=last,
             email=f"{username}@example.org",
         )
         return Membership.objects.create(user=user, organisation=org, role=role)
@@ -94,7 +134,11 @@ class Command(BaseCommand):
     def _load(self) -> None:
         for name, acronym, country, website in ACCREDITATION_BODIES:
             AccreditationBody.objects.create(
-                name=name, acronym=acronym, country=country, website=website, iaf_mla_signatory=True,
+                name=name,
+                acronym=acronym,
+                country=country,
+                website=website,
+                iaf_mla_signatory=True,
                 iaf_mla_scope="Product certification (ISO/IEC 17065)",
             )
         operator_org = Organisation.objects.create(kind=K.OPERATOR, name="IECQ Secretariat", country="CH")
@@ -103,7 +147,10 @@ class Command(BaseCommand):
         cbs: dict[str, CertificationBody] = {}
         for name, legal, country, steps in CBS:
             cb = certification_body_create(
-                actor=operator, name=name, legal_name=legal, country=country,
+                actor=operator,
+                name=name,
+                legal_name=legal,
+                country=country,
                 email=f"certification@{name.split()[0].lower()}.example",
             )
             for step in steps:
@@ -126,14 +173,26 @@ class Command(BaseCommand):
 
         for name, country, sites, cb_names in MANUFACTURERS:
             manufacturer = manufacturer_create(
-                actor=operator, name=name, country=country, legal_name=f"{name} Ltd", email=f"quality@{name.split()[0].lower()}.example"
+                actor=operator,
+                name=name,
+                country=country,
+                legal_name=f"{name} Ltd",
+                email=f"quality@{name.split()[0].lower()}.example",
             )
-            org = Organisation.objects.create(kind=K.MANUFACTURER, name=name, country=country, manufacturer=manufacturer)
+            org = Organisation.objects.create(
+                kind=K.MANUFACTURER, name=name, country=country, manufacturer=manufacturer
+            )
             for cb_name in cb_names:
                 engagement_open(actor=operator, manufacturer=manufacturer, certification_body_id=cbs[cb_name].pk)
             for site_name, address, city, site_country in sites:
-                site_create(actor=operator, manufacturer=manufacturer, name=site_name, address=address, city=city,
-                            country=site_country)
+                site_create(
+                    actor=operator,
+                    manufacturer=manufacturer,
+                    name=site_name,
+                    address=address,
+                    city=city,
+                    country=site_country,
+                )
             if name == "Northgate Microsystems":
                 self._user("northgate-admin", "Fiona", "MacLeod", org, Role.MF_ADMIN)
                 self._user("northgate-quality", "Alasdair", "Grant", org, Role.MF_QUALITY_MANAGER)
@@ -141,15 +200,19 @@ class Command(BaseCommand):
             if name == "Elbtal Kondensatoren":
                 self._user("elbtal-admin", "Katrin", "Vogel", org, Role.MF_ADMIN)
 
-        for (name, country), username in zip(SUPERVISORY_BODIES, ["supervisor-gb", "supervisor-de", "supervisor-fr"],
-                                             strict=True):
+        for (name, country), username in zip(
+            SUPERVISORY_BODIES, ["supervisor-gb", "supervisor-de", "supervisor-fr"], strict=True
+        ):
             org = Organisation.objects.create(kind=K.SUPERVISORY_BODY, name=name, country=country)
             self._user(username, "Demo", f"Supervisor {country}", org, Role.SB_VIEWER)
 
         admin = Membership.objects.get(user__username="albion-admin")
         _token, secret = api_token_create(
-            actor=principal_from_membership(admin), name="Demo integrator", role=Role.CB_ADMIN,
-            scopes=["bodies:read", "manufacturers:read"], expires_in_days=365,
+            actor=principal_from_membership(admin),
+            name="Demo integrator",
+            role=Role.CB_ADMIN,
+            scopes=["bodies:read", "manufacturers:read"],
+            expires_in_days=365,
         )
         self._demo_token = secret
 
@@ -157,11 +220,14 @@ class Command(BaseCommand):
         rows = [
             ("operator", "system operator (IECQ secretariat)"),
             ("albion-admin", "CB administrator, Albion Component Certification (GB)"),
-            ("albion-manager", "certification manager"), ("albion-auditor", "auditor"),
-            ("albion-reviewer", "technical reviewer"), ("albion-clerk", "clerk"),
+            ("albion-manager", "certification manager"),
+            ("albion-auditor", "auditor"),
+            ("albion-reviewer", "technical reviewer"),
+            ("albion-clerk", "clerk"),
             ("rheinland-admin", "CB administrator, Rheinland (DE)"),
             ("northgate-admin", "manufacturer administrator, Northgate Microsystems (GB)"),
-            ("northgate-quality", "manufacturer quality manager"), ("northgate-submitter", "manufacturer submitter"),
+            ("northgate-quality", "manufacturer quality manager"),
+            ("northgate-submitter", "manufacturer submitter"),
             ("elbtal-admin", "manufacturer administrator, Elbtal Kondensatoren (DE)"),
             ("supervisor-gb", "supervisory body viewer, United Kingdom"),
             ("supervisor-fr", "supervisory body viewer, France"),
