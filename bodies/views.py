@@ -14,7 +14,7 @@ class CertificationBodyListView(ScopedListView):
     model = CertificationBody
     filterset_class = CertificationBodyFilter
     title = _("Certification bodies")
-    columns = [("name", _("Name")), ("country.name", _("Country")), ("state", _("State"))]
+    columns = [("name", _("Name")), ("country", _("Country")), ("state", _("State"))]
     sortable = ("name", "country", "state")
     detail_url_name = "bodies:cb-detail"
     create_url_name = "bodies:cb-create"
@@ -27,7 +27,7 @@ class CertificationBodyDetailView(ScopedDetailView):
     model = CertificationBody
     fields = [
         ("legal_name", _("Legal entity")),
-        ("country.name", _("Country")),
+        ("country", _("Country")),
         ("website", _("Website")),
         ("email", _("Contact email")),
         ("state", _("State")),

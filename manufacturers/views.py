@@ -13,7 +13,7 @@ class ManufacturerListView(ScopedListView):
     model = Manufacturer
     filterset_class = ManufacturerFilter
     title = _("Manufacturers")
-    columns = [("name", _("Name")), ("country.name", _("Country"))]
+    columns = [("name", _("Name")), ("country", _("Country"))]
     sortable = ("name", "country")
     detail_url_name = "manufacturers:manufacturer-detail"
     create_url_name = "manufacturers:manufacturer-create"
@@ -29,7 +29,7 @@ class ManufacturerDetailView(ScopedDetailView):
     model = Manufacturer
     fields = [
         ("legal_name", _("Legal entity")),
-        ("country.name", _("Country")),
+        ("country", _("Country")),
         ("website", _("Website")),
         ("email", _("Contact email")),
     ]

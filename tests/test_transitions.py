@@ -73,7 +73,7 @@ def test_decisions_against_a_cb_need_a_reason(world):
     assert cb_state(world.a.cb.pk) == S.APPROVED
 
 
-@pytest.mark.req("CE-02")
+@pytest.mark.req("CB-07")
 def test_state_cannot_be_assigned_directly(world):
     with scope(SYSTEM):
         cb = CertificationBody.objects.get(pk=world.a.cb.pk)

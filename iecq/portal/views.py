@@ -30,7 +30,7 @@ from ..models.tokens import API_SCOPES
 from ..principals import Principal
 from ..roles import ROLES_BY_KIND, Role
 from ..selectors import get_visible, visible
-from ..transitions import available_transitions, declared_transitions
+from ..transitions import available_transitions, declared_transitions, fsm_field
 from .middleware import SESSION_MEMBERSHIP_KEY
 
 PENDING_2FA_KEY = "iecq_pending_2fa_user"
@@ -117,6 +117,7 @@ class ScopedDetailView(PrincipalMixin, TemplateView):
             title=str(obj),
             fields=self.fields,
             history=history_of(obj, self.principal) if has_fsm else None,
+            state_labels=dict(fsm_field(self.model).choices) if has_fsm else {},
             transitions=available_transitions(obj, self.principal) if has_fsm else [],
             transition_url_name=self.transition_url_name,
             edit_url=reverse(self.edit_url_name, args=[obj.pk]) if self.edit_url_name and self.can_edit(obj) else None,

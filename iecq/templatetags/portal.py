@@ -1,4 +1,7 @@
+from datetime import date, datetime
+
 from django import template
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 register = template.Library()
@@ -15,7 +18,17 @@ def cell(obj, path: str):
         value = display() if callable(display) else getattr(value, part, "")
         if callable(value):
             value = value()
+    if isinstance(value, datetime):
+        return date_format(value, "Y-m-d H:i") + " UTC"
+    if isinstance(value, date):
+        return date_format(value, "Y-m-d")
     return value
+
+
+@register.filter
+def label_of(value: str, labels: dict):
+    """A state's human label from a {value: label} mapping."""
+    return labels.get(value, value) if labels else value
 
 
 @register.simple_tag
