@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from iecq.errors import Forbidden, ValidationFailed
 from iecq.principals import Principal
 from iecq.roles import Role
+from iecq.tenancy import service
 from iecq.transitions import declared_transitions, transition
 
 from . import selectors, tasks
@@ -26,7 +27,7 @@ def _check_unique(*, name: str, country: str, exclude_pk: int | None = None) -> 
         raise ValidationFailed(errors={"name": [_("A certification body with this name exists in this country.")]})
 
 
-@transaction.atomic
+@service
 def certification_body_create(
     *, actor: Principal, name: str, country: str, legal_name: str = "", website: str = "", email: str = ""
 ) -> CertificationBody:
@@ -45,7 +46,7 @@ def certification_body_create(
         ) from None
 
 
-@transaction.atomic
+@service
 def certification_body_update(*, actor: Principal, pk: object, **changes: str) -> CertificationBody:
     """Change a CB's master data: the operator, or the CB's own administrator."""
     cb = selectors.certification_body_get(principal=actor, pk=pk, for_update=True)
@@ -63,7 +64,7 @@ def certification_body_update(*, actor: Principal, pk: object, **changes: str) -
     return cb
 
 
-@transaction.atomic
+@service
 def certification_body_transition(*, actor: Principal, pk: object, name: str, reason: str = "") -> CertificationBody:
     """Take a lifecycle decision on a CB (CB-07) and tell the CB's managers once it is committed."""
     cb = selectors.certification_body_get(principal=actor, pk=pk, for_update=True)

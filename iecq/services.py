@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pyotp
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,9 +16,10 @@ from .models.tokens import API_SCOPES, hash_secret
 from .principals import Principal
 from .roles import ROLES_BY_KIND
 from .selectors import get_visible
+from .tenancy import service
 
 
-@transaction.atomic
+@service
 def api_token_create(
     *, actor: Principal, name: str, role: str, scopes: list[str], expires_in_days: int = 90
 ) -> tuple[ApiToken, str]:
@@ -55,7 +55,7 @@ def api_token_create(
     return token, f"iecq_{prefix}_{secret}"
 
 
-@transaction.atomic
+@service
 def api_token_revoke(*, actor: Principal, pk: object) -> ApiToken:
     """Revoke a token of the actor's organisation; it stops working at once and is kept for the log."""
     token = get_visible(ApiToken, actor, pk, for_update=True)

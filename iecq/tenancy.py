@@ -161,3 +161,24 @@ def tenant_values(instance: models.Model) -> dict[str, object]:
         "manufacturer_id": follow(tenancy.manufacturer),
         "country": next((c for c in countries if c), ""),
     }
+
+
+def service(func):
+    """Mark a write service: one transaction, run inside the acting principal's scope.
+
+    Every service takes `actor=` (keyword-only); whatever it reads, directly or through related
+    managers, follows the visibility rule for that actor, whoever called it (view, task, command).
+    """
+    import functools
+
+    from django.db import transaction
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        actor = kwargs.get("actor")
+        if not isinstance(actor, Principal):
+            raise TypeError(f"{func.__name__}() needs actor=<Principal>.")
+        with scope(actor), transaction.atomic():
+            return func(*args, **kwargs)
+
+    return wrapper

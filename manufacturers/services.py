@@ -10,6 +10,7 @@ from bodies.models import CertificationBody
 from iecq.errors import Forbidden, ValidationFailed
 from iecq.principals import Principal
 from iecq.roles import Role
+from iecq.tenancy import service
 
 from . import selectors
 from .models import Engagement, Manufacturer, Site
@@ -31,7 +32,7 @@ def _may_edit_manufacturer(actor: Principal, manufacturer_id: int) -> bool:
     return own or actor.is_operator
 
 
-@transaction.atomic
+@service
 def manufacturer_create(
     *, actor: Principal, name: str, country: str, legal_name: str = "", website: str = "", email: str = ""
 ) -> Manufacturer:
@@ -52,8 +53,13 @@ def manufacturer_create(
     return manufacturer
 
 
+@service
 def engagement_open(*, actor: Principal, manufacturer: Manufacturer, certification_body_id: int) -> Engagement:
-    """Record that a manufacturer is a client of a CB (idempotent)."""
+    """Record that a manufacturer is a client of a CB (idempotent): the operator, or that CB itself."""
+    if not (
+        actor.is_operator or actor.is_system or (actor.is_cb and actor.certification_body_id == certification_body_id)
+    ):
+        raise Forbidden(_("Only the operator or the certification body itself opens a client relationship."))
     cb = CertificationBody._base_manager.get(pk=certification_body_id)
     engagement, _created = Engagement._base_manager.get_or_create(
         manufacturer=manufacturer, certification_body=cb, defaults={"since": timezone.now().date()}
@@ -61,7 +67,7 @@ def engagement_open(*, actor: Principal, manufacturer: Manufacturer, certificati
     return engagement
 
 
-@transaction.atomic
+@service
 def manufacturer_update(*, actor: Principal, pk: object, **changes: str) -> Manufacturer:
     """Change a manufacturer's master data: its own administrator or quality manager, or the operator."""
     manufacturer = selectors.manufacturer_get(principal=actor, pk=pk, for_update=True)
@@ -80,7 +86,7 @@ def manufacturer_update(*, actor: Principal, pk: object, **changes: str) -> Manu
     return manufacturer
 
 
-@transaction.atomic
+@service
 def site_create(
     *, actor: Principal, manufacturer: Manufacturer | int, name: str, address: str, city: str, country: str
 ) -> Site:
@@ -96,7 +102,7 @@ def site_create(
     )
 
 
-@transaction.atomic
+@service
 def site_update(*, actor: Principal, pk: object, **changes: str) -> Site:
     site = selectors.site_get(principal=actor, pk=pk, for_update=True)
     if not _may_edit_manufacturer(actor, site.manufacturer_id):

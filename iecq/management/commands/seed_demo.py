@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.text import slugify
 
 from bodies.models import AccreditationBody, CertificationBody
 from bodies.services import certification_body_create, certification_body_transition
@@ -151,7 +152,7 @@ class Command(BaseCommand):
                 name=name,
                 legal_name=legal,
                 country=country,
-                email=f"certification@{name.split()[0].lower()}.example",
+                email=f"certification@{slugify(name.split()[0])}.example",
             )
             for step in steps:
                 reason = "Demo: assessment findings closed" if step != "suspend" else "Demo: accreditation lapsed"
@@ -177,7 +178,7 @@ class Command(BaseCommand):
                 name=name,
                 country=country,
                 legal_name=f"{name} Ltd",
-                email=f"quality@{name.split()[0].lower()}.example",
+                email=f"quality@{slugify(name.split()[0])}.example",
             )
             org = Organisation.objects.create(
                 kind=K.MANUFACTURER, name=name, country=country, manufacturer=manufacturer
