@@ -136,3 +136,36 @@ def test_log_rejects_update_and_delete_in_the_database(world):
         TransitionLog.objects_append.filter(pk=row.pk).update(reason="rewritten")
     with scope(SYSTEM):
         assert TransitionLog.objects.get(pk=row.pk).reason == "Bravoside assessment opened"
+
+
+@pytest.mark.req("PL-02")
+@pytest.mark.req("PL-01")
+def test_every_state_machine_is_protected_scoped_and_logged():
+    """Every model with an FSM field: protected (no assignment around the machine), tenant-scoped,
+    and every transition declared with a permission (the helper checks it)."""
+    from django.apps import apps
+    from django_fsm import FSMFieldMixin
+
+    from iecq.tenancy import TenantScopedManager
+
+    machines = []
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, FSMFieldMixin):
+                machines.append(model)
+                assert field.protected, f"{model.__name__}.{field.name} must be FSMField(protected=True)"
+                assert isinstance(model._default_manager, TenantScopedManager), model.__name__
+                for t in field.get_all_transitions(model):
+                    assert t.permission is not None, f"{model.__name__}.{t.name} declares no permission"
+    assert CertificationBody in machines
+
+
+def test_every_tenant_owned_model_fails_closed():
+    from django.apps import apps
+
+    from iecq.tenancy import TenantScopedManager
+
+    scoped = [m for m in apps.get_models() if getattr(m, "tenancy", None) is not None]
+    assert len(scoped) >= 7
+    for model in scoped:
+        assert isinstance(model._default_manager, TenantScopedManager), model.__name__
