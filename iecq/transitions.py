@@ -87,6 +87,13 @@ def transition(
     bound = getattr(instance, name)
     field = fsm_field(model)
     source = getattr(instance, field.name)
+    if can_proceed(bound, check_conditions=False) and not can_proceed(bound):
+        blockers = getattr(instance, "transition_blockers", lambda _name: [])(name)
+        raise IllegalTransition(
+            _("The conditions for %(action)s are not met.") % {"action": declared[name].label.lower()},
+            code="conditions_not_met",
+            errors={"conditions": blockers or [_("A condition of this transition is not met.")]},
+        )
     if not can_proceed(bound):
         current = getattr(instance, f"get_{field.name}_display")()
         raise IllegalTransition(

@@ -19,7 +19,16 @@ from iecq.roles import Role
 from iecq.tenancy import scope
 from iecq.transitions import transition
 
-from .factories import OPERATOR_FOR_FIXTURES, SYSTEM, make_cb, make_manufacturer, make_member, make_org, make_token
+from .factories import (
+    OPERATOR_FOR_FIXTURES,
+    SYSTEM,
+    add_cb_records,
+    make_cb,
+    make_manufacturer,
+    make_member,
+    make_org,
+    make_token,
+)
 
 
 @dataclass
@@ -31,6 +40,7 @@ class Side:
     manufacturer_org: object
     supervisor_org: object
     users: dict[str, tuple[object, Principal]] = field(default_factory=dict)
+    records: dict[type, object] = field(default_factory=dict)
     tokens: dict[str, tuple[str, Principal]] = field(default_factory=dict)
 
 
@@ -50,8 +60,9 @@ class World:
 def _side(marker: str, country: str, sb_country: str) -> Side:
     cb, cb_org = make_cb(f"{marker} Certification", country)  # applied: not public
     manufacturer, m_org = make_manufacturer(f"{marker} Components", country, cbs=(cb,))
-    sb_org = make_org(K.SUPERVISORY_BODY, f"{marker} Supervisory Body", sb_country)
+    sb_org = make_org(K.SUPERVISORY_BODY, f"{sb_country} Supervisory Body", sb_country)  # public: no marker
     side = Side(marker, cb, cb_org, manufacturer, m_org, sb_org)
+    side.records = add_cb_records(cb, manufacturer, marker)
     for role in (
         Role.CB_ADMIN,
         Role.CB_CERTIFICATION_MANAGER,

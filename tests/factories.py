@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
-from bodies.models import CertificationBody
+from bodies.models import (
+    Accreditation,
+    AccreditationBody,
+    Auditor,
+    AuditorCompetence,
+    AuditorTraining,
+    CalibrationRecord,
+    CBAssessment,
+    CBSuspensionRequest,
+    CertificationBody,
+    Equipment,
+    IndependenceDeclaration,
+    LabAction,
+    OversightFinding,
+    ProficiencyResult,
+    ProficiencyRound,
+    RequirementAssessment,
+    SupervisoryBody,
+    Technology,
+    TestLaboratory,
+)
 from iecq.models import ApiToken, Membership, Organisation, User
 from iecq.models.tokens import API_SCOPES, hash_secret
 from iecq.principals import Principal, principal_from_membership, principal_from_token, system_principal
@@ -24,11 +45,38 @@ def make_cb(name: str, country: str, *, steps: tuple[str, ...] = ()) -> tuple[Ce
 
     with scope(SYSTEM), transaction.atomic():
         cb = CertificationBody.objects.create(name=name, legal_name=f"{name} Ltd", country=country)
+        if "approve" in steps:
+            qualify_for_approval(cb)
         for step in steps:
             cb = CertificationBody.objects.select_for_update().get(pk=cb.pk)
             transition(cb, step, actor=OPERATOR_FOR_FIXTURES, reason=f"fixture: {step}")
         org = Organisation.objects.create(kind=K.CERTIFICATION_BODY, name=name, country=country, certification_body=cb)
     return cb, org
+
+
+def qualify_for_approval(cb: CertificationBody, *, marker: str = "") -> None:
+    """What CB-01, CB-02 and CB-06 ask before approval: an MLA accreditation in force, a scope, five verified
+    requirement categories."""
+    from bodies.choices import REQUIREMENT_TABLE
+
+    today = timezone.now().date()
+    with scope(SYSTEM):
+        tech, _c = Technology.objects.get_or_create(code="capacitors", defaults={"name": "Capacitors"})
+        ab, _c = AccreditationBody.objects.get_or_create(
+            acronym="UKAS", defaults={"name": "United Kingdom Accreditation Service", "country": "GB",
+                                      "iaf_mla_signatory": True, "iaf_mla_product_certification": True},
+        )
+        cb.technologies.add(tech)
+        Accreditation.objects.create(
+            certification_body=cb, accreditation_body=ab, certificate_number=f"{cb.pk}-{marker}QUAL",
+            scope="Product certification of electronic components", valid_from=today - timedelta(days=30),
+            valid_until=today + timedelta(days=700),
+        )
+        for category, (_criteria, methods) in REQUIREMENT_TABLE.items():
+            RequirementAssessment.objects.create(
+                certification_body=cb, category=category, method=methods[0], result="verified",
+                evidence="fixture evidence", assessed_on=today, assessed_by_label="fixture",
+            )
 
 
 def make_manufacturer(
@@ -46,8 +94,67 @@ def make_manufacturer(
 
 
 def make_org(kind: str, name: str, country: str = "") -> Organisation:
+    """An organisation; a supervisory body's gets its SupervisoryBody record (one per country)."""
     with scope(SYSTEM):
-        return Organisation.objects.create(kind=kind, name=name, country=country)
+        body = None
+        if kind == K.SUPERVISORY_BODY:
+            body, _created = SupervisoryBody.objects.get_or_create(country=country, defaults={"name": name})
+        return Organisation.objects.create(kind=kind, name=name, country=country, supervisory_body=body)
+
+
+def add_cb_records(cb: CertificationBody, manufacturer: Manufacturer, marker: str) -> dict:
+    """Every kind of record a CB owns, named with the side's marker, for the isolation and bodies tests."""
+    today = timezone.now().date()
+    with scope(SYSTEM):
+        tech, _c = Technology.objects.get_or_create(code="capacitors", defaults={"name": "Capacitors"})
+        ab, _c = AccreditationBody.objects.get_or_create(
+            acronym="UKAS", defaults={"name": "United Kingdom Accreditation Service", "country": "GB",
+                                      "iaf_mla_signatory": True, "iaf_mla_product_certification": True},
+        )
+        round_, _c = ProficiencyRound.objects.get_or_create(
+            code="PT-2026-01", defaults={"provider": "PT provider", "title": "Capacitance", "held_on": today}
+        )
+        cb.technologies.add(tech)
+        accreditation = Accreditation.objects.create(
+            certification_body=cb, accreditation_body=ab, certificate_number=f"{marker}-ACC", scope=f"{marker} scope",
+            valid_from=today - timedelta(days=100), valid_until=today + timedelta(days=600),
+        )
+        auditor = Auditor.objects.create(certification_body=cb, name=f"{marker} Auditor",
+                                         email=f"{marker.lower()}@example.org", qualified_until=today + timedelta(days=365))
+        training = AuditorTraining.objects.create(auditor=auditor, course=f"{marker} course", completed_on=today,
+                                                  hours=16)
+        competence = AuditorCompetence.objects.create(auditor=auditor, technology=tech, since=today)
+        declaration = IndependenceDeclaration.objects.create(
+            certification_body=cb, declarant_name=f"{marker} Auditor", auditor=auditor, signed_on=today,
+            valid_until=today + timedelta(days=365), no_conflicts=True,
+        )
+        assessment_row = RequirementAssessment.objects.create(
+            certification_body=cb, category="organizational", method="documentation_review", result="verified",
+            evidence=f"{marker} evidence", assessed_on=today, assessed_by_label="fixture",
+        )
+        lab = TestLaboratory.objects.create(name=f"{marker} Lab", country=cb.country, owner=cb)
+        equipment = Equipment.objects.create(laboratory=lab, name=f"{marker} LCR meter", asset_number=f"{marker}-1",
+                                             last_calibrated_on=today, calibration_due_on=today + timedelta(days=365))
+        calibration = CalibrationRecord.objects.create(equipment=equipment, calibrated_on=today,
+                                                       due_on=today + timedelta(days=365),
+                                                       certificate_reference=f"{marker}-CAL")
+        result = ProficiencyResult.objects.create(round=round_, laboratory=lab, measurand=f"{marker} capacitance",
+                                                  z_score=Decimal("3.5"))
+        action = LabAction.objects.create(result=result, description=f"{marker} action", due_on=today)
+        assessment = CBAssessment.objects.create(certification_body=cb, kind="witness_audit", planned_on=today,
+                                                 lead_assessor=f"{marker} Assessor", witnessed_manufacturer=manufacturer)
+        finding = OversightFinding.objects.create(certification_body=cb, severity="minor",
+                                                  description=f"{marker} finding", recorded_by_label="fixture")
+        request = CBSuspensionRequest.objects.create(
+            certification_body=cb, supervisory_body=SupervisoryBody.objects.get(country=cb.country.code),
+            reason=f"{marker} request",
+        )
+    return {
+        Accreditation: accreditation, Auditor: auditor, AuditorTraining: training, AuditorCompetence: competence,
+        IndependenceDeclaration: declaration, RequirementAssessment: assessment_row, TestLaboratory: lab,
+        Equipment: equipment, CalibrationRecord: calibration, ProficiencyResult: result, LabAction: action,
+        CBAssessment: assessment, OversightFinding: finding, CBSuspensionRequest: request,
+    }
 
 
 def make_member(org: Organisation, role: str, username: str | None = None, **user_fields) -> tuple[User, Principal]:

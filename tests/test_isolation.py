@@ -18,7 +18,7 @@ from django.db import models
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from bodies.models import AccreditationBody, CertificationBody
+from bodies.models import AccreditationBody, CertificationBody, ProficiencyRound, Scheme, SupervisoryBody, Technology
 from iecq.models import ApiToken
 from iecq.roles import Role
 from iecq.tenancy import scope
@@ -40,7 +40,7 @@ NOT_TENANT_DATA = {
     "healthz": "liveness only",
 }
 # Models that are public reference data, not owned by any tenant.
-PUBLIC_REFERENCE_MODELS = {AccreditationBody}
+PUBLIC_REFERENCE_MODELS = {AccreditationBody, Technology, Scheme, ProficiencyRound, SupervisoryBody}
 
 
 @dataclass(frozen=True)
@@ -105,33 +105,26 @@ def fill(route: Route, values: dict[str, object]) -> str:
 def foreign_object(world, model):
     """Side B's record of `model`; a tenant-owned model without one is a hole in this test's world."""
     b = world.b
-    by_model = {
-        CertificationBody: b.cb,
-        Manufacturer: b.manufacturer,
-        Site: None,
-        Engagement: None,
-        ApiToken: None,
-    }
+    by_model = {CertificationBody: b.cb, Manufacturer: b.manufacturer, **b.records}
     with scope(SYSTEM):
         by_model[Site] = Site.objects.filter(manufacturer=b.manufacturer).first()
         by_model[Engagement] = Engagement.objects.filter(manufacturer=b.manufacturer).first()
         by_model[ApiToken] = ApiToken.objects.filter(organisation=b.cb_org).first()
     if model not in by_model:
-        pytest.fail(f"The isolation world has no side-B record of {model.__name__}: add one to tests/conftest.py.")
+        pytest.fail(f"The isolation world has no side-B record of {model.__name__}: add one to tests/factories.py.")
     return by_model[model]
 
 
 def snapshot(world) -> dict:
     """Every side-B row, as the database holds it."""
     b = world.b
+    rows = {}
     with scope(SYSTEM):
-        return {
-            "cb": list(CertificationBody.objects.filter(pk=b.cb.pk).values()),
-            "manufacturer": list(Manufacturer.objects.filter(pk=b.manufacturer.pk).values()),
-            "sites": list(Site.objects.filter(manufacturer=b.manufacturer).values()),
-            "engagements": list(Engagement.objects.filter(manufacturer=b.manufacturer).values()),
-            "tokens": list(ApiToken.objects.filter(organisation__in=[b.cb_org, b.manufacturer_org]).values()),
-        }
+        for model in {CertificationBody, Manufacturer, Site, Engagement, ApiToken, *b.records}:
+            record = foreign_object(world, model)
+            rows[model.__name__] = list(model.objects.filter(pk=record.pk).values())
+        rows["tokens"] = list(ApiToken.objects.filter(organisation__in=[b.cb_org, b.manufacturer_org]).values())
+    return rows
 
 
 def viewers(world) -> list[tuple[str, object]]:

@@ -15,7 +15,7 @@ from iecq.roles import Role
 from iecq.tenancy import scope
 from iecq.transitions import transition
 
-from .factories import SYSTEM
+from .factories import SYSTEM, qualify_for_approval
 
 
 def cb_state(pk):
@@ -65,6 +65,7 @@ def test_invisible_record_is_404_before_anything_else(world):
 @pytest.mark.req("CB-07")
 def test_decisions_against_a_cb_need_a_reason(world):
     _u, op = world.operator
+    qualify_for_approval(world.a.cb)
     certification_body_transition(actor=op, pk=world.a.cb.pk, name="start_assessment")
     certification_body_transition(actor=op, pk=world.a.cb.pk, name="approve")
     with pytest.raises(ValidationFailed) as exc:

@@ -34,6 +34,9 @@ class Organisation(models.Model):
     manufacturer = models.OneToOneField(
         "manufacturers.Manufacturer", on_delete=models.PROTECT, null=True, blank=True, related_name="organisation"
     )
+    supervisory_body = models.OneToOneField(
+        "bodies.SupervisoryBody", on_delete=models.PROTECT, null=True, blank=True, related_name="organisation"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     tenancy = Tenancy(organisation="pk")
@@ -47,11 +50,26 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 name="organisation_kind_link",
                 condition=(
-                    Q(kind=OrganisationKind.CERTIFICATION_BODY, certification_body__isnull=False, manufacturer=None)
-                    | Q(kind=OrganisationKind.MANUFACTURER, manufacturer__isnull=False, certification_body=None)
-                    | Q(kind=OrganisationKind.SUPERVISORY_BODY, certification_body=None, manufacturer=None)
+                    Q(
+                        kind=OrganisationKind.CERTIFICATION_BODY,
+                        certification_body__isnull=False,
+                        manufacturer=None,
+                        supervisory_body=None,
+                    )
+                    | Q(
+                        kind=OrganisationKind.MANUFACTURER,
+                        manufacturer__isnull=False,
+                        certification_body=None,
+                        supervisory_body=None,
+                    )
+                    | Q(
+                        kind=OrganisationKind.SUPERVISORY_BODY,
+                        supervisory_body__isnull=False,
+                        certification_body=None,
+                        manufacturer=None,
+                    )
                     & ~Q(country="")
-                    | Q(kind=OrganisationKind.OPERATOR, certification_body=None, manufacturer=None)
+                    | Q(kind=OrganisationKind.OPERATOR, certification_body=None, manufacturer=None, supervisory_body=None)
                 ),
             )
         ]

@@ -208,3 +208,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+# Certification bodies (bodies app)
+IECQ_CB_REACCREDITATION_YEARS = int(env("IECQ_CB_REACCREDITATION_YEARS", "5"))  # CB-09
+IECQ_CB_SURVEILLANCE_MONTHS = int(env("IECQ_CB_SURVEILLANCE_MONTHS", "12"))  # CB-08
+IECQ_DECLARATION_VALID_MONTHS = int(env("IECQ_DECLARATION_VALID_MONTHS", "12"))  # CB-03: re-signed yearly
+IECQ_CONFLICT_COOLING_OFF_YEARS = int(env("IECQ_CONFLICT_COOLING_OFF_YEARS", "2"))  # CB-03
