@@ -46,13 +46,12 @@ def assignment_problems(
         )
     declarations = IndependenceDeclaration._base_manager.filter(auditor=auditor)
     if not declarations.filter(signed_on__lte=on, valid_until__gte=on).exists():
-        problems.append(
-            _("CB-03: %(auditor)s has no declaration of interests in force.") % {"auditor": auditor}
-        )
+        problems.append(_("CB-03: %(auditor)s has no declaration of interests in force.") % {"auditor": auditor})
     cooling_off_start = add_years(on, -settings.IECQ_CONFLICT_COOLING_OFF_YEARS)
     conflict = (
-        declarations.filter(signed_on__gte=cooling_off_start, signed_on__lte=on,
-                            conflicted_manufacturers__pk=manufacturer_id)
+        declarations.filter(
+            signed_on__gte=cooling_off_start, signed_on__lte=on, conflicted_manufacturers__pk=manufacturer_id
+        )
         .order_by("-signed_on")
         .first()
     )
@@ -68,5 +67,6 @@ def ensure_assignable(auditor: Auditor, **kwargs) -> None:
     """Raise ValidationFailed listing every reason the auditor cannot be assigned."""
     problems = assignment_problems(auditor, **kwargs)
     if problems:
-        raise ValidationFailed(_("This auditor cannot be assigned."), code="auditor_not_assignable",
-                               errors={"auditor": problems})
+        raise ValidationFailed(
+            _("This auditor cannot be assigned."), code="auditor_not_assignable", errors={"auditor": problems}
+        )

@@ -63,19 +63,32 @@ def qualify_for_approval(cb: CertificationBody, *, marker: str = "") -> None:
     with scope(SYSTEM):
         tech, _c = Technology.objects.get_or_create(code="capacitors", defaults={"name": "Capacitors"})
         ab, _c = AccreditationBody.objects.get_or_create(
-            acronym="UKAS", defaults={"name": "United Kingdom Accreditation Service", "country": "GB",
-                                      "iaf_mla_signatory": True, "iaf_mla_product_certification": True},
+            acronym="UKAS",
+            defaults={
+                "name": "United Kingdom Accreditation Service",
+                "country": "GB",
+                "iaf_mla_signatory": True,
+                "iaf_mla_product_certification": True,
+            },
         )
         cb.technologies.add(tech)
         Accreditation.objects.create(
-            certification_body=cb, accreditation_body=ab, certificate_number=f"{cb.pk}-{marker}QUAL",
-            scope="Product certification of electronic components", valid_from=today - timedelta(days=30),
+            certification_body=cb,
+            accreditation_body=ab,
+            certificate_number=f"{cb.pk}-{marker}QUAL",
+            scope="Product certification of electronic components",
+            valid_from=today - timedelta(days=30),
             valid_until=today + timedelta(days=700),
         )
         for category, (_criteria, methods) in REQUIREMENT_TABLE.items():
             RequirementAssessment.objects.create(
-                certification_body=cb, category=category, method=methods[0], result="verified",
-                evidence="fixture evidence", assessed_on=today, assessed_by_label="fixture",
+                certification_body=cb,
+                category=category,
+                method=methods[0],
+                result="verified",
+                evidence="fixture evidence",
+                assessed_on=today,
+                assessed_by_label="fixture",
             )
 
 
@@ -108,52 +121,101 @@ def add_cb_records(cb: CertificationBody, manufacturer: Manufacturer, marker: st
     with scope(SYSTEM):
         tech, _c = Technology.objects.get_or_create(code="capacitors", defaults={"name": "Capacitors"})
         ab, _c = AccreditationBody.objects.get_or_create(
-            acronym="UKAS", defaults={"name": "United Kingdom Accreditation Service", "country": "GB",
-                                      "iaf_mla_signatory": True, "iaf_mla_product_certification": True},
+            acronym="UKAS",
+            defaults={
+                "name": "United Kingdom Accreditation Service",
+                "country": "GB",
+                "iaf_mla_signatory": True,
+                "iaf_mla_product_certification": True,
+            },
         )
         round_, _c = ProficiencyRound.objects.get_or_create(
             code="PT-2026-01", defaults={"provider": "PT provider", "title": "Capacitance", "held_on": today}
         )
         cb.technologies.add(tech)
         accreditation = Accreditation.objects.create(
-            certification_body=cb, accreditation_body=ab, certificate_number=f"{marker}-ACC", scope=f"{marker} scope",
-            valid_from=today - timedelta(days=100), valid_until=today + timedelta(days=600),
+            certification_body=cb,
+            accreditation_body=ab,
+            certificate_number=f"{marker}-ACC",
+            scope=f"{marker} scope",
+            valid_from=today - timedelta(days=100),
+            valid_until=today + timedelta(days=600),
         )
-        auditor = Auditor.objects.create(certification_body=cb, name=f"{marker} Auditor",
-                                         email=f"{marker.lower()}@example.org", qualified_until=today + timedelta(days=365))
-        training = AuditorTraining.objects.create(auditor=auditor, course=f"{marker} course", completed_on=today,
-                                                  hours=16)
+        auditor = Auditor.objects.create(
+            certification_body=cb,
+            name=f"{marker} Auditor",
+            email=f"{marker.lower()}@example.org",
+            qualified_until=today + timedelta(days=365),
+        )
+        training = AuditorTraining.objects.create(
+            auditor=auditor, course=f"{marker} course", completed_on=today, hours=16
+        )
         competence = AuditorCompetence.objects.create(auditor=auditor, technology=tech, since=today)
         declaration = IndependenceDeclaration.objects.create(
-            certification_body=cb, declarant_name=f"{marker} Auditor", auditor=auditor, signed_on=today,
-            valid_until=today + timedelta(days=365), no_conflicts=True,
+            certification_body=cb,
+            declarant_name=f"{marker} Auditor",
+            auditor=auditor,
+            signed_on=today,
+            valid_until=today + timedelta(days=365),
+            no_conflicts=True,
         )
         assessment_row = RequirementAssessment.objects.create(
-            certification_body=cb, category="organizational", method="documentation_review", result="verified",
-            evidence=f"{marker} evidence", assessed_on=today, assessed_by_label="fixture",
+            certification_body=cb,
+            category="organizational",
+            method="documentation_review",
+            result="verified",
+            evidence=f"{marker} evidence",
+            assessed_on=today,
+            assessed_by_label="fixture",
         )
         lab = TestLaboratory.objects.create(name=f"{marker} Lab", country=cb.country, owner=cb)
-        equipment = Equipment.objects.create(laboratory=lab, name=f"{marker} LCR meter", asset_number=f"{marker}-1",
-                                             last_calibrated_on=today, calibration_due_on=today + timedelta(days=365))
-        calibration = CalibrationRecord.objects.create(equipment=equipment, calibrated_on=today,
-                                                       due_on=today + timedelta(days=365),
-                                                       certificate_reference=f"{marker}-CAL")
-        result = ProficiencyResult.objects.create(round=round_, laboratory=lab, measurand=f"{marker} capacitance",
-                                                  z_score=Decimal("3.5"))
+        equipment = Equipment.objects.create(
+            laboratory=lab,
+            name=f"{marker} LCR meter",
+            asset_number=f"{marker}-1",
+            last_calibrated_on=today,
+            calibration_due_on=today + timedelta(days=365),
+        )
+        calibration = CalibrationRecord.objects.create(
+            equipment=equipment,
+            calibrated_on=today,
+            due_on=today + timedelta(days=365),
+            certificate_reference=f"{marker}-CAL",
+        )
+        result = ProficiencyResult.objects.create(
+            round=round_, laboratory=lab, measurand=f"{marker} capacitance", z_score=Decimal("3.5")
+        )
         action = LabAction.objects.create(result=result, description=f"{marker} action", due_on=today)
-        assessment = CBAssessment.objects.create(certification_body=cb, kind="witness_audit", planned_on=today,
-                                                 lead_assessor=f"{marker} Assessor", witnessed_manufacturer=manufacturer)
-        finding = OversightFinding.objects.create(certification_body=cb, severity="minor",
-                                                  description=f"{marker} finding", recorded_by_label="fixture")
+        assessment = CBAssessment.objects.create(
+            certification_body=cb,
+            kind="witness_audit",
+            planned_on=today,
+            lead_assessor=f"{marker} Assessor",
+            witnessed_manufacturer=manufacturer,
+        )
+        finding = OversightFinding.objects.create(
+            certification_body=cb, severity="minor", description=f"{marker} finding", recorded_by_label="fixture"
+        )
         request = CBSuspensionRequest.objects.create(
-            certification_body=cb, supervisory_body=SupervisoryBody.objects.get(country=cb.country.code),
+            certification_body=cb,
+            supervisory_body=SupervisoryBody.objects.get(country=cb.country.code),
             reason=f"{marker} request",
         )
     return {
-        Accreditation: accreditation, Auditor: auditor, AuditorTraining: training, AuditorCompetence: competence,
-        IndependenceDeclaration: declaration, RequirementAssessment: assessment_row, TestLaboratory: lab,
-        Equipment: equipment, CalibrationRecord: calibration, ProficiencyResult: result, LabAction: action,
-        CBAssessment: assessment, OversightFinding: finding, CBSuspensionRequest: request,
+        Accreditation: accreditation,
+        Auditor: auditor,
+        AuditorTraining: training,
+        AuditorCompetence: competence,
+        IndependenceDeclaration: declaration,
+        RequirementAssessment: assessment_row,
+        TestLaboratory: lab,
+        Equipment: equipment,
+        CalibrationRecord: calibration,
+        ProficiencyResult: result,
+        LabAction: action,
+        CBAssessment: assessment,
+        OversightFinding: finding,
+        CBSuspensionRequest: request,
     }
 
 

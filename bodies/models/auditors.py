@@ -13,10 +13,12 @@ from iecq.tenancy import Tenancy, TenantScopedManager
 class Auditor(models.Model):
     """A person a CB may assign to audits, if `bodies.assignment.assignment_problems` finds nothing against it."""
 
-    certification_body = models.ForeignKey("bodies.CertificationBody", on_delete=models.PROTECT,
-                                           related_name="auditors")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="auditor_records")
+    certification_body = models.ForeignKey(
+        "bodies.CertificationBody", on_delete=models.PROTECT, related_name="auditors"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="auditor_records"
+    )
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"))
     qualified_until = models.DateField(_("qualified until"), db_index=True)

@@ -51,8 +51,9 @@ class CertificationBody(FSMModelMixin, models.Model):
     technologies = models.ManyToManyField(
         "bodies.Technology", blank=True, related_name="certification_bodies", verbose_name=_("technology scope")
     )
-    schemes = models.ManyToManyField("bodies.Scheme", blank=True, related_name="certification_bodies",
-                                     verbose_name=_("schemes"))
+    schemes = models.ManyToManyField(
+        "bodies.Scheme", blank=True, related_name="certification_bodies", verbose_name=_("schemes")
+    )
     state = FSMField(_("state"), choices=S.choices, default=S.APPLIED, protected=True, db_index=True)
     approved_on = models.DateField(_("first approved on"), null=True, blank=True)
     # Deadlines kept as dates so that the sweep finds what is due by index (SC-03).
@@ -124,8 +125,10 @@ class CertificationBody(FSMModelMixin, models.Model):
         """Why this CB may not take a certification decision now (CB-01, CB-02); empty when it may."""
         reasons = []
         if self.state != S.APPROVED:
-            reasons.append(gettext("The certification body is not approved (it is %(state)s).")
-                           % {"state": self.get_state_display()})
+            reasons.append(
+                gettext("The certification body is not approved (it is %(state)s).")
+                % {"state": self.get_state_display()}
+            )
         if self.accreditation_in_force(on) is None:
             reasons.append(gettext("CB-01: its accreditation is not in force."))
         if technology is not None and not self.technologies.filter(pk=technology.pk).exists():
@@ -134,15 +137,22 @@ class CertificationBody(FSMModelMixin, models.Model):
 
     # --- transitions ----------------------------------------------------------------------------
     @transition(
-        field=state, source=S.APPLIED, target=S.UNDER_ASSESSMENT, permission=_operator_decides,
+        field=state,
+        source=S.APPLIED,
+        target=S.UNDER_ASSESSMENT,
+        permission=_operator_decides,
         custom={"label": _("Start assessment")},
     )
     def start_assessment(self) -> None:
         """The operator opens the assessment against the five requirement categories."""
 
     @transition(
-        field=state, source=S.UNDER_ASSESSMENT, target=S.APPROVED, permission=_operator_decides,
-        conditions=[_approvable], custom={"label": _("Approve")},
+        field=state,
+        source=S.UNDER_ASSESSMENT,
+        target=S.APPROVED,
+        permission=_operator_decides,
+        conditions=[_approvable],
+        custom={"label": _("Approve")},
     )
     def approve(self) -> None:
         """The operator approves the CB; the approval runs for the reaccreditation interval (CB-09)."""
@@ -152,29 +162,42 @@ class CertificationBody(FSMModelMixin, models.Model):
         self.next_surveillance_due = add_months(today, settings.IECQ_CB_SURVEILLANCE_MONTHS)
 
     @transition(
-        field=state, source=S.APPROVED, target=S.SUSPENDED, permission=_operator_decides,
+        field=state,
+        source=S.APPROVED,
+        target=S.SUSPENDED,
+        permission=_operator_decides,
         custom={"label": _("Suspend"), "reason_required": True, "danger": True},
     )
     def suspend(self) -> None:
         """The CB may not take new certification decisions until reinstated."""
 
     @transition(
-        field=state, source=S.SUSPENDED, target=S.APPROVED, permission=_operator_decides,
-        conditions=[_approvable], custom={"label": _("Reinstate"), "reason_required": True},
+        field=state,
+        source=S.SUSPENDED,
+        target=S.APPROVED,
+        permission=_operator_decides,
+        conditions=[_approvable],
+        custom={"label": _("Reinstate"), "reason_required": True},
     )
     def reinstate(self) -> None:
         """The cause of the suspension has been corrected and verified."""
 
     @transition(
-        field=state, source=S.APPROVED, target=S.SUSPENDED, permission=_system_only,
+        field=state,
+        source=S.APPROVED,
+        target=S.SUSPENDED,
+        permission=_system_only,
         custom={"label": _("Lapse"), "reason_required": True, "danger": True, "system": True},
     )
     def lapse(self) -> None:
         """The approval period ended without a completed reassessment (CB-09)."""
 
     @transition(
-        field=state, source=[S.APPLIED, S.UNDER_ASSESSMENT, S.APPROVED, S.SUSPENDED], target=S.WITHDRAWN,
-        permission=_operator_decides, custom={"label": _("Withdraw"), "reason_required": True, "danger": True},
+        field=state,
+        source=[S.APPLIED, S.UNDER_ASSESSMENT, S.APPROVED, S.SUSPENDED],
+        target=S.WITHDRAWN,
+        permission=_operator_decides,
+        custom={"label": _("Withdraw"), "reason_required": True, "danger": True},
     )
     def withdraw(self) -> None:
         """Final: the CB leaves the scheme (or its application is refused)."""
@@ -184,8 +207,9 @@ class Accreditation(models.Model):
     """An accreditation certificate held by a CB from a national accreditation body (CB-01)."""
 
     certification_body = models.ForeignKey(CertificationBody, on_delete=models.PROTECT, related_name="accreditations")
-    accreditation_body = models.ForeignKey("bodies.AccreditationBody", on_delete=models.PROTECT,
-                                           related_name="accreditations")
+    accreditation_body = models.ForeignKey(
+        "bodies.AccreditationBody", on_delete=models.PROTECT, related_name="accreditations"
+    )
     certificate_number = models.CharField(_("certificate number"), max_length=60)
     scope = models.TextField(_("scope"))
     valid_from = models.DateField(_("valid from"))
@@ -219,8 +243,9 @@ class Accreditation(models.Model):
 class RequirementAssessment(models.Model):
     """One assessment of one requirement category of a CB, with its verification method and evidence (CB-06)."""
 
-    certification_body = models.ForeignKey(CertificationBody, on_delete=models.PROTECT,
-                                           related_name="requirement_assessments")
+    certification_body = models.ForeignKey(
+        CertificationBody, on_delete=models.PROTECT, related_name="requirement_assessments"
+    )
     category = models.CharField(_("category"), max_length=40, choices=RequirementCategory.choices)
     method = models.CharField(_("verification method"), max_length=40, choices=VerificationMethod.choices)
     result = models.CharField(_("result"), max_length=20, choices=AssessmentResult.choices)
@@ -253,13 +278,16 @@ class IndependenceDeclaration(models.Model):
     period (setting IECQ_CONFLICT_COOLING_OFF_YEARS) after the declaration was signed.
     """
 
-    certification_body = models.ForeignKey(CertificationBody, on_delete=models.PROTECT,
-                                           related_name="independence_declarations")
+    certification_body = models.ForeignKey(
+        CertificationBody, on_delete=models.PROTECT, related_name="independence_declarations"
+    )
     declarant_name = models.CharField(_("declarant"), max_length=200)
-    declarant_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="+")
-    auditor = models.ForeignKey("bodies.Auditor", on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="declarations")
+    declarant_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    auditor = models.ForeignKey(
+        "bodies.Auditor", on_delete=models.PROTECT, null=True, blank=True, related_name="declarations"
+    )
     signed_on = models.DateField(_("signed on"))
     valid_until = models.DateField(_("valid until"), db_index=True)
     interests = models.TextField(_("declared interests"), blank=True)

@@ -27,8 +27,14 @@ class TestLaboratory(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     country = CountryField(_("country"))
-    owner = models.ForeignKey("bodies.CertificationBody", on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="laboratories", verbose_name=_("owning certification body"))
+    owner = models.ForeignKey(
+        "bodies.CertificationBody",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="laboratories",
+        verbose_name=_("owning certification body"),
+    )
     accreditation_reference = models.CharField(_("accreditation (ISO/IEC 17025)"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -87,15 +93,19 @@ class CalibrationRecord(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    tenancy = Tenancy(cb="equipment__laboratory__owner", country="equipment__laboratory__country",
-                      public=Q(equipment__laboratory__owner__isnull=True))
+    tenancy = Tenancy(
+        cb="equipment__laboratory__owner",
+        country="equipment__laboratory__country",
+        public=Q(equipment__laboratory__owner__isnull=True),
+    )
     objects = TenantScopedManager()
 
     class Meta:
         ordering = ["-calibrated_on"]
         verbose_name = _("calibration record")
-        constraints = [models.CheckConstraint(condition=Q(due_on__gt=models.F("calibrated_on")),
-                                              name="calibration_due_after")]
+        constraints = [
+            models.CheckConstraint(condition=Q(due_on__gt=models.F("calibrated_on")), name="calibration_due_after")
+        ]
 
     def __str__(self) -> str:
         return f"{self.equipment} calibrated {self.calibrated_on}"
@@ -107,8 +117,9 @@ class ProficiencyRound(models.Model):
     provider = models.CharField(_("provider"), max_length=200)
     code = models.CharField(_("round"), max_length=60, unique=True)
     title = models.CharField(_("title"), max_length=200)
-    technology = models.ForeignKey("bodies.Technology", on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    technology = models.ForeignKey(
+        "bodies.Technology", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     held_on = models.DateField(_("held on"))
 
     class Meta:
@@ -193,8 +204,13 @@ class LabAction(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"Action on {self.result}"
 
-    @transition(field=state, source=LabActionState.OPEN, target=LabActionState.CLOSED, permission=_lab_manager,
-                custom={"label": _("Close as effective"), "reason_required": True})
+    @transition(
+        field=state,
+        source=LabActionState.OPEN,
+        target=LabActionState.CLOSED,
+        permission=_lab_manager,
+        custom={"label": _("Close as effective"), "reason_required": True},
+    )
     def close(self) -> None:
         """The corrective action was verified effective (the reason records how)."""
         self.closed_on = timezone.now().date()

@@ -25,8 +25,9 @@ class SupervisoryBody(FSMModelMixin, models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     country = CountryField(_("country"), unique=True)
-    state = FSMField(_("state"), choices=SupervisoryBodyState.choices, default=SupervisoryBodyState.ACTIVE,
-                     protected=True)
+    state = FSMField(
+        _("state"), choices=SupervisoryBodyState.choices, default=SupervisoryBodyState.ACTIVE, protected=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     tenancy = Tenancy(country="country", public=Q())
@@ -40,13 +41,23 @@ class SupervisoryBody(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @transition(field=state, source=SupervisoryBodyState.ACTIVE, target=SupervisoryBodyState.INACTIVE,
-                permission=_operator_decides, custom={"label": _("Deactivate"), "reason_required": True})
+    @transition(
+        field=state,
+        source=SupervisoryBodyState.ACTIVE,
+        target=SupervisoryBodyState.INACTIVE,
+        permission=_operator_decides,
+        custom={"label": _("Deactivate"), "reason_required": True},
+    )
     def deactivate(self) -> None:
         """The body no longer acts for its country (its users keep read access to nothing new)."""
 
-    @transition(field=state, source=SupervisoryBodyState.INACTIVE, target=SupervisoryBodyState.ACTIVE,
-                permission=_operator_decides, custom={"label": _("Reactivate"), "reason_required": True})
+    @transition(
+        field=state,
+        source=SupervisoryBodyState.INACTIVE,
+        target=SupervisoryBodyState.ACTIVE,
+        permission=_operator_decides,
+        custom={"label": _("Reactivate"), "reason_required": True},
+    )
     def reactivate(self) -> None:
         """The body acts for its country again."""
 
@@ -55,20 +66,28 @@ class CBAssessment(FSMModelMixin, models.Model):
     """An assessment of a CB by the operator: initial, annual surveillance (CB-08), reaccreditation (CB-09),
     or a witness audit of the CB at one of its clients; supervisory bodies take part."""
 
-    certification_body = models.ForeignKey("bodies.CertificationBody", on_delete=models.PROTECT,
-                                           related_name="assessments")
+    certification_body = models.ForeignKey(
+        "bodies.CertificationBody", on_delete=models.PROTECT, related_name="assessments"
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=CBAssessmentKind.choices)
-    state = FSMField(_("state"), choices=CBAssessmentState.choices, default=CBAssessmentState.PLANNED,
-                     protected=True, db_index=True)
+    state = FSMField(
+        _("state"), choices=CBAssessmentState.choices, default=CBAssessmentState.PLANNED, protected=True, db_index=True
+    )
     planned_on = models.DateField(_("planned on"), db_index=True)
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     lead_assessor = models.CharField(_("lead assessor"), max_length=200)
-    witnessed_manufacturer = models.ForeignKey("manufacturers.Manufacturer", on_delete=models.PROTECT, null=True,
-                                               blank=True, related_name="+",
-                                               verbose_name=_("witnessed at (manufacturer)"))
+    witnessed_manufacturer = models.ForeignKey(
+        "manufacturers.Manufacturer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("witnessed at (manufacturer)"),
+    )
     summary = models.TextField(_("summary"), blank=True)
-    supervisory_participants = models.ManyToManyField(SupervisoryBody, blank=True, related_name="assessments",
-                                                      verbose_name=_("supervisory bodies taking part"))
+    supervisory_participants = models.ManyToManyField(
+        SupervisoryBody, blank=True, related_name="assessments", verbose_name=_("supervisory bodies taking part")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     tenancy = Tenancy(cb="certification_body", country="certification_body__country")
@@ -81,14 +100,24 @@ class CBAssessment(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.certification_body} ({self.planned_on})"
 
-    @transition(field=state, source=CBAssessmentState.PLANNED, target=CBAssessmentState.COMPLETED,
-                permission=_operator_decides, custom={"label": _("Complete")})
+    @transition(
+        field=state,
+        source=CBAssessmentState.PLANNED,
+        target=CBAssessmentState.COMPLETED,
+        permission=_operator_decides,
+        custom={"label": _("Complete")},
+    )
     def complete(self) -> None:
         """The assessment took place; its consequences for the CB's deadlines follow in the service."""
         self.completed_on = timezone.now().date()
 
-    @transition(field=state, source=CBAssessmentState.PLANNED, target=CBAssessmentState.CANCELLED,
-                permission=_operator_decides, custom={"label": _("Cancel"), "reason_required": True})
+    @transition(
+        field=state,
+        source=CBAssessmentState.PLANNED,
+        target=CBAssessmentState.CANCELLED,
+        permission=_operator_decides,
+        custom={"label": _("Cancel"), "reason_required": True},
+    )
     def cancel(self) -> None:
         """The assessment will not take place."""
 
@@ -96,12 +125,15 @@ class CBAssessment(FSMModelMixin, models.Model):
 class OversightFinding(models.Model):
     """A finding about a CB recorded by the operator or a supervisory body; never edited."""
 
-    certification_body = models.ForeignKey("bodies.CertificationBody", on_delete=models.PROTECT,
-                                           related_name="oversight_findings")
-    assessment = models.ForeignKey(CBAssessment, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="findings")
-    supervisory_body = models.ForeignKey(SupervisoryBody, on_delete=models.PROTECT, null=True, blank=True,
-                                         related_name="findings")
+    certification_body = models.ForeignKey(
+        "bodies.CertificationBody", on_delete=models.PROTECT, related_name="oversight_findings"
+    )
+    assessment = models.ForeignKey(
+        CBAssessment, on_delete=models.PROTECT, null=True, blank=True, related_name="findings"
+    )
+    supervisory_body = models.ForeignKey(
+        SupervisoryBody, on_delete=models.PROTECT, null=True, blank=True, related_name="findings"
+    )
     severity = models.CharField(_("severity"), max_length=20, choices=FindingSeverity.choices)
     description = models.TextField(_("finding"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
@@ -125,14 +157,19 @@ class CBSuspensionRequest(FSMModelMixin, models.Model):
     Accepting suspends the CB in the same transaction: the decision and its effect are one.
     """
 
-    certification_body = models.ForeignKey("bodies.CertificationBody", on_delete=models.PROTECT,
-                                           related_name="suspension_requests")
-    supervisory_body = models.ForeignKey(SupervisoryBody, on_delete=models.PROTECT,
-                                         related_name="suspension_requests")
+    certification_body = models.ForeignKey(
+        "bodies.CertificationBody", on_delete=models.PROTECT, related_name="suspension_requests"
+    )
+    supervisory_body = models.ForeignKey(SupervisoryBody, on_delete=models.PROTECT, related_name="suspension_requests")
     reason = models.TextField(_("reason"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    state = FSMField(_("state"), choices=SuspensionRequestState.choices, default=SuspensionRequestState.OPEN,
-                     protected=True, db_index=True)
+    state = FSMField(
+        _("state"),
+        choices=SuspensionRequestState.choices,
+        default=SuspensionRequestState.OPEN,
+        protected=True,
+        db_index=True,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     tenancy = Tenancy(cb="certification_body", country="certification_body__country")
@@ -145,13 +182,22 @@ class CBSuspensionRequest(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"Suspension of {self.certification_body} requested by {self.supervisory_body}"
 
-    @transition(field=state, source=SuspensionRequestState.OPEN, target=SuspensionRequestState.ACCEPTED,
-                permission=_operator_decides, custom={"label": _("Accept and suspend the CB"), "danger": True,
-                                                      "reason_required": True})
+    @transition(
+        field=state,
+        source=SuspensionRequestState.OPEN,
+        target=SuspensionRequestState.ACCEPTED,
+        permission=_operator_decides,
+        custom={"label": _("Accept and suspend the CB"), "danger": True, "reason_required": True},
+    )
     def accept(self) -> None:
         """The operator agrees; the service suspends the CB in the same transaction."""
 
-    @transition(field=state, source=SuspensionRequestState.OPEN, target=SuspensionRequestState.DECLINED,
-                permission=_operator_decides, custom={"label": _("Decline"), "reason_required": True})
+    @transition(
+        field=state,
+        source=SuspensionRequestState.OPEN,
+        target=SuspensionRequestState.DECLINED,
+        permission=_operator_decides,
+        custom={"label": _("Decline"), "reason_required": True},
+    )
     def decline(self) -> None:
         """The operator does not suspend; the reason goes back to the supervisory body."""

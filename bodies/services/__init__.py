@@ -29,8 +29,8 @@ from .laboratories import (
 )
 from .oversight import (
     ASSESSMENT_TRANSITION_SERVICES,
-    SUSPENSION_REQUEST_TRANSITION_SERVICES,
     SUPERVISORY_BODY_TRANSITION_SERVICES,
+    SUSPENSION_REQUEST_TRANSITION_SERVICES,
     cb_assessment_join,
     cb_assessment_plan,
     cb_assessment_transition,

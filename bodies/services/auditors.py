@@ -48,8 +48,13 @@ def auditor_create(
     if Auditor._base_manager.filter(certification_body=cb, email__iexact=email).exists():
         raise ValidationFailed(errors={"email": [_("This CB already has an auditor with this email.")]})
     return Auditor.objects.create(
-        certification_body=cb, name=name.strip(), email=email, qualified_until=qualified_until,
-        audits_performed=audits_performed, experience=experience, user=user,
+        certification_body=cb,
+        name=name.strip(),
+        email=email,
+        qualified_until=qualified_until,
+        audits_performed=audits_performed,
+        experience=experience,
+        user=user,
     )
 
 
@@ -59,9 +64,14 @@ def auditor_update(*, actor: Principal, pk: object, **changes) -> Auditor:
     auditor = get_visible(Auditor, actor, pk, for_update=True)
     require_cb_manager_or_operator(actor, auditor.certification_body_id)
     apply_changes(auditor, changes, AUDITOR_FIELDS)
-    if "email" in changes and Auditor._base_manager.filter(
-        certification_body_id=auditor.certification_body_id, email__iexact=auditor.email
-    ).exclude(pk=auditor.pk).exists():
+    if (
+        "email" in changes
+        and Auditor._base_manager.filter(
+            certification_body_id=auditor.certification_body_id, email__iexact=auditor.email
+        )
+        .exclude(pk=auditor.pk)
+        .exists()
+    ):
         raise ValidationFailed(errors={"email": [_("This CB already has an auditor with this email.")]})
     auditor.save()
     return auditor
@@ -77,8 +87,9 @@ def training_record(
     not_in_future("completed_on", completed_on)
     if hours <= 0:
         raise ValidationFailed(errors={"hours": [_("A course lasts some hours.")]})
-    return AuditorTraining.objects.create(auditor=auditor, course=course.strip(), provider=provider,
-                                          completed_on=completed_on, hours=hours)
+    return AuditorTraining.objects.create(
+        auditor=auditor, course=course.strip(), provider=provider, completed_on=completed_on, hours=hours
+    )
 
 
 @service
@@ -93,8 +104,9 @@ def competence_grant(
         raise ValidationFailed(errors={"technology": [_("This technology is outside the CB's scope.")]})
     if AuditorCompetence._base_manager.filter(auditor=auditor, technology_id=technology_id).exists():
         raise ValidationFailed(errors={"technology": [_("This competence is already recorded.")]})
-    return AuditorCompetence.objects.create(auditor=auditor, technology_id=technology_id, since=since,
-                                            evidence=evidence)
+    return AuditorCompetence.objects.create(
+        auditor=auditor, technology_id=technology_id, since=since, evidence=evidence
+    )
 
 
 @service
@@ -135,7 +147,8 @@ def declaration_sign(
     if not no_conflicts and not manufacturers and not interests.strip():
         raise ValidationFailed(errors={"interests": [_("Declare your interests, or that you have no conflict.")]})
     visible_ids = set(
-        Manufacturer._default_manager.visible_to(actor).filter(pk__in=[getattr(m, "pk", m) for m in manufacturers])
+        Manufacturer._default_manager.visible_to(actor)
+        .filter(pk__in=[getattr(m, "pk", m) for m in manufacturers])
         .values_list("pk", flat=True)
     )
     if len(visible_ids) != len({getattr(m, "pk", m) for m in manufacturers}):

@@ -109,7 +109,9 @@ def certification_body_lapse_overdue(*, actor: Principal, today: date | None = N
     due = selectors.certification_bodies_approval_ended(principal=actor, today=today)
     for cb in due.select_for_update(skip_locked=True):
         log = transition(
-            cb, "lapse", actor=actor,
+            cb,
+            "lapse",
+            actor=actor,
             reason=_("CB-09: the approval ended on %(day)s without a completed reassessment.")
             % {"day": cb.approval_valid_until.isoformat()},
         )
@@ -150,8 +152,12 @@ def accreditation_record(
             errors={"certificate_number": [_("This accreditation body has already issued this certificate number.")]}
         )
     return Accreditation.objects.create(
-        certification_body=cb, accreditation_body_id=body_id, certificate_number=certificate_number.strip(),
-        scope=scope, valid_from=valid_from, valid_until=valid_until,
+        certification_body=cb,
+        accreditation_body_id=body_id,
+        certificate_number=certificate_number.strip(),
+        scope=scope,
+        valid_from=valid_from,
+        valid_until=valid_until,
     )
 
 
@@ -187,16 +193,20 @@ def requirement_assessment_record(
     if category not in RequirementCategory.values:
         raise ValidationFailed(errors={"category": [_("Unknown requirement category.")]})
     if method not in RequirementAssessment.methods_for(category):
-        raise ValidationFailed(
-            errors={"method": [_("This verification method does not apply to this category.")]}
-        )
+        raise ValidationFailed(errors={"method": [_("This verification method does not apply to this category.")]})
     if not evidence.strip():
         raise ValidationFailed(errors={"evidence": [_("Say what was examined.")]})
     not_in_future("assessed_on", assessed_on)
     if cb.state == CertificationBodyState.WITHDRAWN:
         raise ValidationFailed(errors={"certification_body": [_("This certification body has been withdrawn.")]})
     return RequirementAssessment.objects.create(
-        certification_body=cb, category=category, method=method, result=result, evidence=evidence.strip(),
-        evidence_reference=evidence_reference, assessed_on=assessed_on, assessed_by_id=actor.user_id,
+        certification_body=cb,
+        category=category,
+        method=method,
+        result=result,
+        evidence=evidence.strip(),
+        evidence_reference=evidence_reference,
+        assessed_on=assessed_on,
+        assessed_by_id=actor.user_id,
         assessed_by_label=actor.label,
     )

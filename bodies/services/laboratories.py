@@ -43,15 +43,20 @@ def _require_lab_manager(actor: Principal, laboratory: TestLaboratory) -> None:
 
 @service
 def laboratory_create(
-    *, actor: Principal, name: str, country: str, accreditation_reference: str = "",
+    *,
+    actor: Principal,
+    name: str,
+    country: str,
+    accreditation_reference: str = "",
     owner: CertificationBody | int | None = None,
 ) -> TestLaboratory:
     """Register a laboratory: CB staff register their CB's own; the operator an independent one (or any)."""
     owner_id = getattr(owner, "pk", owner)
     if actor.is_cb:
         owner_id = actor.certification_body_id
-    lab = TestLaboratory(name=name.strip(), country=country, owner_id=owner_id,
-                         accreditation_reference=accreditation_reference)
+    lab = TestLaboratory(
+        name=name.strip(), country=country, owner_id=owner_id, accreditation_reference=accreditation_reference
+    )
     _require_lab_manager(actor, lab)
     if owner_id is not None:
         get_visible(CertificationBody, actor, owner_id)
@@ -74,8 +79,14 @@ def laboratory_update(*, actor: Principal, pk: object, **changes) -> TestLaborat
 
 @service
 def equipment_create(
-    *, actor: Principal, laboratory: TestLaboratory | int, name: str, asset_number: str, calibrated_on: date,
-    certificate_reference: str, calibration_interval_months: int = 12,
+    *,
+    actor: Principal,
+    laboratory: TestLaboratory | int,
+    name: str,
+    asset_number: str,
+    calibrated_on: date,
+    certificate_reference: str,
+    calibration_interval_months: int = 12,
 ) -> Equipment:
     """Add equipment with its current calibration; the due date follows from the interval (CB-10)."""
     lab = get_visible(TestLaboratory, actor, getattr(laboratory, "pk", laboratory), for_update=True)
@@ -87,18 +98,30 @@ def equipment_create(
         raise ValidationFailed(errors={"asset_number": [_("This laboratory already has this asset number.")]})
     due = add_months(calibrated_on, calibration_interval_months)
     equipment = Equipment.objects.create(
-        laboratory=lab, name=name.strip(), asset_number=asset_number.strip(),
-        calibration_interval_months=calibration_interval_months, last_calibrated_on=calibrated_on,
+        laboratory=lab,
+        name=name.strip(),
+        asset_number=asset_number.strip(),
+        calibration_interval_months=calibration_interval_months,
+        last_calibrated_on=calibrated_on,
         calibration_due_on=due,
     )
-    CalibrationRecord.objects.create(equipment=equipment, calibrated_on=calibrated_on, due_on=due,
-                                     certificate_reference=certificate_reference, recorded_by_id=actor.user_id)
+    CalibrationRecord.objects.create(
+        equipment=equipment,
+        calibrated_on=calibrated_on,
+        due_on=due,
+        certificate_reference=certificate_reference,
+        recorded_by_id=actor.user_id,
+    )
     return equipment
 
 
 @service
 def calibration_record(
-    *, actor: Principal, equipment: Equipment | int, calibrated_on: date, certificate_reference: str,
+    *,
+    actor: Principal,
+    equipment: Equipment | int,
+    calibrated_on: date,
+    certificate_reference: str,
     due_on: date | None = None,
 ) -> CalibrationRecord:
     """Record a calibration; the equipment's due date moves to the next one (CB-10)."""
@@ -110,9 +133,13 @@ def calibration_record(
     due_on = due_on or add_months(calibrated_on, equipment.calibration_interval_months)
     if due_on <= calibrated_on:
         raise ValidationFailed(errors={"due_on": [_("The next calibration falls after this one.")]})
-    record = CalibrationRecord.objects.create(equipment=equipment, calibrated_on=calibrated_on, due_on=due_on,
-                                              certificate_reference=certificate_reference.strip(),
-                                              recorded_by_id=actor.user_id)
+    record = CalibrationRecord.objects.create(
+        equipment=equipment,
+        calibrated_on=calibrated_on,
+        due_on=due_on,
+        certificate_reference=certificate_reference.strip(),
+        recorded_by_id=actor.user_id,
+    )
     equipment.last_calibrated_on = calibrated_on
     equipment.calibration_due_on = due_on
     equipment.save(update_fields=["last_calibrated_on", "calibration_due_on"])
@@ -124,15 +151,24 @@ def equipment_usable(equipment: Equipment, on: date | None = None) -> None:
     on = on or timezone.now().date()
     if equipment.calibration_overdue(on):
         raise ValidationFailed(
-            _("This equipment's calibration is overdue."), code="calibration_overdue",
-            errors={"equipment": [_("CB-10: %(equipment)s was due for calibration on %(day)s.")
-                                  % {"equipment": equipment, "day": equipment.calibration_due_on.isoformat()}]},
+            _("This equipment's calibration is overdue."),
+            code="calibration_overdue",
+            errors={
+                "equipment": [
+                    _("CB-10: %(equipment)s was due for calibration on %(day)s.")
+                    % {"equipment": equipment, "day": equipment.calibration_due_on.isoformat()}
+                ]
+            },
         )
 
 
 @service
 def proficiency_result_record(
-    *, actor: Principal, round: ProficiencyRound | int, laboratory: TestLaboratory | int, measurand: str,
+    *,
+    actor: Principal,
+    round: ProficiencyRound | int,
+    laboratory: TestLaboratory | int,
+    measurand: str,
     z_score: Decimal,
 ) -> ProficiencyResult:
     """Record a laboratory's z-score in a round; an unsatisfactory one opens an action at once (CB-05)."""
@@ -143,16 +179,21 @@ def proficiency_result_record(
         raise ValidationFailed(errors={"round": [_("Unknown proficiency round.")]})
     if abs(z_score) > Decimal("1000"):
         raise ValidationFailed(errors={"z_score": [_("A z-score this large is a typing error.")]})
-    if ProficiencyResult._base_manager.filter(round_id=round_id, laboratory=lab,
-                                              measurand__iexact=measurand.strip()).exists():
+    if ProficiencyResult._base_manager.filter(
+        round_id=round_id, laboratory=lab, measurand__iexact=measurand.strip()
+    ).exists():
         raise ValidationFailed(errors={"measurand": [_("This result is already recorded.")]})
-    result = ProficiencyResult.objects.create(round_id=round_id, laboratory=lab, measurand=measurand.strip(),
-                                              z_score=z_score, recorded_by_id=actor.user_id)
+    result = ProficiencyResult.objects.create(
+        round_id=round_id, laboratory=lab, measurand=measurand.strip(), z_score=z_score, recorded_by_id=actor.user_id
+    )
     if classify_z(z_score) == ZScoreClass.UNSATISFACTORY:
         LabAction.objects.create(
             result=result,
-            description=_("Investigate the unsatisfactory result (z = %(z)s) for %(measurand)s, correct the cause "
-                          "and show the correction effective.") % {"z": z_score, "measurand": result.measurand},
+            description=_(
+                "Investigate the unsatisfactory result (z = %(z)s) for %(measurand)s, correct the cause "
+                "and show the correction effective."
+            )
+            % {"z": z_score, "measurand": result.measurand},
             due_on=timezone.now().date() + timedelta(days=LAB_ACTION_DAYS),
         )
     return result

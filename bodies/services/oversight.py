@@ -55,8 +55,13 @@ SUPERVISORY_BODY_TRANSITION_SERVICES = {
 
 @service
 def cb_assessment_plan(
-    *, actor: Principal, certification_body: CertificationBody | int, kind: str, planned_on: date,
-    lead_assessor: str, witnessed_manufacturer: Manufacturer | int | None = None,
+    *,
+    actor: Principal,
+    certification_body: CertificationBody | int,
+    kind: str,
+    planned_on: date,
+    lead_assessor: str,
+    witnessed_manufacturer: Manufacturer | int | None = None,
 ) -> CBAssessment:
     """The operator plans an assessment of a CB; a witness audit names the client where it is witnessed."""
     require_operator(actor, _("CB assessments are planned by the system operator."))
@@ -70,8 +75,13 @@ def cb_assessment_plan(
         raise ValidationFailed(errors={"witnessed_manufacturer": [_("A witness audit takes place at a client.")]})
     if manufacturer_id is not None and not cb.engagements.filter(manufacturer_id=manufacturer_id).exists():
         raise ValidationFailed(errors={"witnessed_manufacturer": [_("This manufacturer is not a client of the CB.")]})
-    return CBAssessment.objects.create(certification_body=cb, kind=kind, planned_on=planned_on,
-                                       lead_assessor=lead_assessor.strip(), witnessed_manufacturer_id=manufacturer_id)
+    return CBAssessment.objects.create(
+        certification_body=cb,
+        kind=kind,
+        planned_on=planned_on,
+        lead_assessor=lead_assessor.strip(),
+        witnessed_manufacturer_id=manufacturer_id,
+    )
 
 
 @service
@@ -110,7 +120,11 @@ ASSESSMENT_TRANSITION_SERVICES = {
 
 @service
 def finding_record(
-    *, actor: Principal, certification_body: CertificationBody | int, severity: str, description: str,
+    *,
+    actor: Principal,
+    certification_body: CertificationBody | int,
+    severity: str,
+    description: str,
     assessment: CBAssessment | int | None = None,
 ) -> OversightFinding:
     """The operator or the supervisory body of the CB's country records a finding about the CB."""
@@ -122,14 +136,20 @@ def finding_record(
     if not description.strip():
         raise ValidationFailed(errors={"description": [_("Describe the finding.")]})
     return OversightFinding.objects.create(
-        certification_body=cb, assessment_id=assessment_id, supervisory_body=body, severity=severity,
-        description=description.strip(), recorded_by_id=actor.user_id, recorded_by_label=actor.label,
+        certification_body=cb,
+        assessment_id=assessment_id,
+        supervisory_body=body,
+        severity=severity,
+        description=description.strip(),
+        recorded_by_id=actor.user_id,
+        recorded_by_label=actor.label,
     )
 
 
 @service
-def suspension_request_create(*, actor: Principal, certification_body: CertificationBody | int,
-                              reason: str) -> CBSuspensionRequest:
+def suspension_request_create(
+    *, actor: Principal, certification_body: CertificationBody | int, reason: str
+) -> CBSuspensionRequest:
     """A supervisory body asks the operator to suspend an approved CB of its country."""
     cb = get_visible(CertificationBody, actor, getattr(certification_body, "pk", certification_body))
     body = _supervisor_of(actor, cb)
@@ -139,8 +159,9 @@ def suspension_request_create(*, actor: Principal, certification_body: Certifica
         raise ValidationFailed(errors={"reason": [_("Say why the CB should be suspended.")]})
     if CBSuspensionRequest._base_manager.filter(certification_body=cb, state="open").exists():
         raise ValidationFailed(errors={"certification_body": [_("A request to suspend this CB is already open.")]})
-    return CBSuspensionRequest.objects.create(certification_body=cb, supervisory_body=body, reason=reason.strip(),
-                                              requested_by_id=actor.user_id)
+    return CBSuspensionRequest.objects.create(
+        certification_body=cb, supervisory_body=body, reason=reason.strip(), requested_by_id=actor.user_id
+    )
 
 
 @service
@@ -150,8 +171,12 @@ def suspension_request_transition(*, actor: Principal, pk: object, name: str, re
     transition(request, name, actor=actor, reason=reason)
     if name == "accept":
         cb = get_visible(CertificationBody, actor, request.certification_body_id, for_update=True)
-        log = transition(cb, "suspend", actor=actor, reason=_("At the request of %(body)s: %(reason)s")
-                         % {"body": request.supervisory_body, "reason": reason})
+        log = transition(
+            cb,
+            "suspend",
+            actor=actor,
+            reason=_("At the request of %(body)s: %(reason)s") % {"body": request.supervisory_body, "reason": reason},
+        )
         tasks.certification_body_decision_notify.enqueue(log_id=log.pk, principal=actor)
     return request
 
@@ -159,4 +184,3 @@ def suspension_request_transition(*, actor: Principal, pk: object, name: str, re
 SUSPENSION_REQUEST_TRANSITION_SERVICES = {
     name: partial(suspension_request_transition, name=name) for name in declared_transitions(CBSuspensionRequest)
 }
-

@@ -37,8 +37,14 @@ def _create(model: type[models.Model], unique_fields: tuple[str, ...], actor: Pr
     return model._default_manager.create(**{k: v.strip() if isinstance(v, str) else v for k, v in data.items()})
 
 
-def _update(model: type[models.Model], unique_fields: tuple[str, ...], actor: Principal, pk: object,
-            changes: dict, allowed: tuple[str, ...]) -> models.Model:
+def _update(
+    model: type[models.Model],
+    unique_fields: tuple[str, ...],
+    actor: Principal,
+    pk: object,
+    changes: dict,
+    allowed: tuple[str, ...],
+) -> models.Model:
     require_operator(actor, _("Reference data is maintained by the system operator."))
     obj = _get(model, pk)
     apply_changes(obj, changes, allowed)
@@ -49,8 +55,17 @@ def _update(model: type[models.Model], unique_fields: tuple[str, ...], actor: Pr
     return obj
 
 
-AB_FIELDS = ("name", "acronym", "country", "iaf_mla_signatory", "iaf_mla_product_certification", "iaf_mla_scope",
-             "iaf_mla_since", "iaf_mla_until", "website")
+AB_FIELDS = (
+    "name",
+    "acronym",
+    "country",
+    "iaf_mla_signatory",
+    "iaf_mla_product_certification",
+    "iaf_mla_scope",
+    "iaf_mla_since",
+    "iaf_mla_until",
+    "website",
+)
 
 
 def _check_mla_dates(since: date | None, until: date | None) -> None:
@@ -87,8 +102,12 @@ def technology_update(*, actor: Principal, pk: object, **changes) -> Technology:
 @service
 def scheme_create(*, actor: Principal, code: str, name: str, document_reference: str, edition: str) -> Scheme:
     """Add an IECQ scheme with its defining document and edition."""
-    return _create(Scheme, ("code", "name"), actor,
-                   {"code": code, "name": name, "document_reference": document_reference, "edition": edition})
+    return _create(
+        Scheme,
+        ("code", "name"),
+        actor,
+        {"code": code, "name": name, "document_reference": document_reference, "edition": edition},
+    )
 
 
 @service
@@ -98,8 +117,13 @@ def scheme_update(*, actor: Principal, pk: object, **changes) -> Scheme:
 
 
 @service
-def proficiency_round_create(*, actor: Principal, provider: str, code: str, title: str, held_on: date,
-                             technology: Technology | None = None) -> ProficiencyRound:
+def proficiency_round_create(
+    *, actor: Principal, provider: str, code: str, title: str, held_on: date, technology: Technology | None = None
+) -> ProficiencyRound:
     """Announce a proficiency-testing round in which laboratories then report results (CB-05)."""
-    return _create(ProficiencyRound, ("code",), actor,
-                   {"provider": provider, "code": code, "title": title, "held_on": held_on, "technology": technology})
+    return _create(
+        ProficiencyRound,
+        ("code",),
+        actor,
+        {"provider": provider, "code": code, "title": title, "held_on": held_on, "technology": technology},
+    )

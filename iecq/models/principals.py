@@ -69,7 +69,12 @@ class Organisation(models.Model):
                         manufacturer=None,
                     )
                     & ~Q(country="")
-                    | Q(kind=OrganisationKind.OPERATOR, certification_body=None, manufacturer=None, supervisory_body=None)
+                    | Q(
+                        kind=OrganisationKind.OPERATOR,
+                        certification_body=None,
+                        manufacturer=None,
+                        supervisory_body=None,
+                    )
                 ),
             )
         ]
