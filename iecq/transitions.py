@@ -90,20 +90,20 @@ def transition(
     if can_proceed(bound, check_conditions=False) and not can_proceed(bound):
         blockers = getattr(instance, "transition_blockers", lambda _name: [])(name)
         raise IllegalTransition(
-            _("The conditions for %(action)s are not met.") % {"action": declared[name].label.lower()},
+            _("The conditions for “%(action)s” are not met.") % {"action": declared[name].label},
             code="conditions_not_met",
             errors={"conditions": blockers or [_("A condition of this transition is not met.")]},
         )
     if not can_proceed(bound):
         current = getattr(instance, f"get_{field.name}_display")()
         raise IllegalTransition(
-            _("Cannot %(action)s a %(model)s that is %(state)s.")
-            % {"action": declared[name].label.lower(), "model": model._meta.verbose_name, "state": current}
+            _("“%(action)s” is not possible: this %(model)s is %(state)s.")
+            % {"action": declared[name].label, "model": model._meta.verbose_name, "state": current}
         )
     if not has_transition_perm(bound, actor):
         raise Forbidden(
-            _("Your role may not %(action)s this %(model)s.")
-            % {"action": declared[name].label.lower(), "model": model._meta.verbose_name}
+            _("Your role may not do “%(action)s” on this %(model)s.")
+            % {"action": declared[name].label, "model": model._meta.verbose_name}
         )
     reason = (reason or "").strip()
     if declared[name].reason_required and not reason:

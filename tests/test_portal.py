@@ -113,7 +113,7 @@ def test_a_refused_decision_explains_why_and_changes_nothing(world):
     with scope(SYSTEM):
         assert CertificationBody.objects.get(pk=world.public_cb.pk).state == S.APPROVED
     response = client.post(f"/bodies/{world.public_cb.pk}/transitions/approve/", {}, follow=True)
-    assert "Cannot approve" in response.content.decode()
+    assert "“Approve” is not possible" in response.content.decode()
 
 
 def test_cb_staff_see_no_decision_buttons_on_their_own_cb(world):

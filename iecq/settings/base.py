@@ -141,7 +141,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Redis and Celery --------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL
 # Without a broker (make run on a bare machine) tasks run in-process, after the transaction commits.
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None

@@ -2,22 +2,57 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from bodies.models import AccreditationBody, CertificationBody
-from bodies.services import certification_body_create, certification_body_transition
+from bodies import services
+from bodies.choices import REQUIREMENT_TABLE
+from bodies.models import AccreditationBody, CertificationBody, ProficiencyRound, Scheme, SupervisoryBody, Technology
 from iecq.models import Membership, Organisation, User
 from iecq.principals import principal_from_membership, system_principal
 from iecq.roles import OrganisationKind as K
 from iecq.roles import Role
 from iecq.services import api_token_create
 from iecq.tenancy import scope
+from manufacturers.models import Manufacturer
 from manufacturers.services import engagement_open, manufacturer_create, site_create
 
 DEMO_PASSWORD = "iecq-demo-2026"
+
+TECHNOLOGIES = [
+    ("capacitors", "Capacitors"),
+    ("resistors", "Resistors"),
+    ("inductors-magnetics", "Inductors and magnetic components"),
+    ("discrete-semiconductors", "Discrete semiconductors"),
+    ("integrated-circuits", "Integrated circuits"),
+    ("optoelectronics", "Optoelectronic components"),
+    ("electromechanical", "Connectors and electromechanical components"),
+    ("printed-boards", "Printed boards"),
+    ("sensors", "Sensors"),
+]
+# The schemes the operator lists; document references and editions as the operator records them
+# (check them against the current IECQ publications before relying on them).
+SCHEMES = [
+    ("ac", "IECQ Approved Component (IECQ AC)", "IECQ OD 3002", "3.0"),
+    ("ac-aqp", "IECQ Approved Component – Automotive Qualification Programme (IECQ AC-AQP)", "IECQ OD 3301", "2.0"),
+    ("ap", "IECQ Approved Process (IECQ AP)", "IECQ OD 3003", "2.0"),
+    ("hspm", "IECQ Hazardous Substance Process Management (IECQ HSPM)", "IECQ QC 080000", "4.0"),
+    ("itl", "IECQ Independent Testing Laboratory (IECQ ITL)", "IECQ OD 3005", "2.0"),
+]
+CB_SCOPES = {
+    "Albion Component Certification": ["capacitors", "resistors", "discrete-semiconductors", "printed-boards"],
+    "Rheinland Bauelemente Zertifizierung": ["capacitors", "sensors", "electromechanical"],
+    "Pacific Quality Assessment": ["integrated-circuits", "discrete-semiconductors", "optoelectronics"],
+    "Certélec France": ["capacitors", "resistors"],
+    "Kanto Electronic Certification": ["resistors", "inductors-magnetics"],
+    "Pearl River Component Assurance": ["printed-boards"],
+}
 
 # Real national accreditation bodies that sign the IAF MLA for product certification (ISO/IEC 17065).
 ACCREDITATION_BODIES = [
@@ -117,6 +152,7 @@ class Command(BaseCommand):
         if Organisation.objects_unscoped.filter(kind=K.OPERATOR).exists():
             self.stdout.write("Demo data already loaded.")
         else:
+            self.today = timezone.now().date()
             with scope(system_principal("demo data")), transaction.atomic():
                 self._load()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
@@ -133,45 +169,92 @@ class Command(BaseCommand):
         return Membership.objects.create(user=user, organisation=org, role=role)
 
     def _load(self) -> None:
-        for name, acronym, country, website in ACCREDITATION_BODIES:
-            AccreditationBody.objects.create(
-                name=name,
-                acronym=acronym,
-                country=country,
-                website=website,
-                iaf_mla_signatory=True,
-                iaf_mla_scope="Product certification (ISO/IEC 17065)",
-            )
         operator_org = Organisation.objects.create(kind=K.OPERATOR, name="IECQ Secretariat", country="CH")
         operator = principal_from_membership(self._user("operator", "Irène", "Favre", operator_org, Role.OP_ADMIN))
+        technologies = self._reference_data(operator)
+        supervisors = self._supervisory_bodies(operator)
 
         cbs: dict[str, CertificationBody] = {}
-        for name, legal, country, steps in CBS:
-            cb = certification_body_create(
+        for name, legal, country, _steps in CBS:
+            cbs[name] = services.certification_body_create(
                 actor=operator,
                 name=name,
                 legal_name=legal,
                 country=country,
                 email=f"certification@{slugify(name.split()[0])}.example",
+                technologies=[technologies[c] for c in CB_SCOPES[name]],
+                schemes=list(Scheme.objects.filter(code__in=["ac", "ac-aqp"])),
             )
+            Organisation.objects.create(
+                kind=K.CERTIFICATION_BODY, name=name, country=country, certification_body=cbs[name]
+            )
+        manufacturers = self._manufacturers(operator, cbs)
+        for name, _legal, country, steps in CBS:
+            self._qualify(operator, cbs[name], country, complete="approve" in steps)
             for step in steps:
-                reason = "Demo: assessment findings closed" if step != "suspend" else "Demo: accreditation lapsed"
-                cb = certification_body_transition(actor=operator, pk=cb.pk, name=step, reason=reason)
-            cbs[name] = cb
-            Organisation.objects.create(kind=K.CERTIFICATION_BODY, name=name, country=country, certification_body=cb)
+                reason = {
+                    "start_assessment": "Application file complete; assessment team appointed.",
+                    "approve": "All five requirement categories verified; accreditation in force.",
+                    "suspend": "Annual surveillance visit refused twice; suspended until it takes place.",
+                }[step]
+                cbs[name] = services.certification_body_transition(
+                    actor=operator, pk=cbs[name].pk, name=step, reason=reason
+                )
+        self._staff(cbs)
+        self._albion_auditors_and_lab(cbs["Albion Component Certification"], manufacturers, technologies)
+        self._oversight(operator, cbs, manufacturers, supervisors)
 
-        albion = Organisation.objects.get(certification_body=cbs["Albion Component Certification"])
-        for username, first, last, role in [
-            ("albion-admin", "Margaret", "Holloway", Role.CB_ADMIN),
-            ("albion-manager", "Rajesh", "Patel", Role.CB_CERTIFICATION_MANAGER),
-            ("albion-auditor", "Siobhan", "Byrne", Role.CB_AUDITOR),
-            ("albion-reviewer", "Tomasz", "Nowak", Role.CB_TECHNICAL_REVIEWER),
-            ("albion-clerk", "Emma", "Clarke", Role.CB_CLERK),
-        ]:
-            self._user(username, first, last, albion, role)
-        rheinland = Organisation.objects.get(certification_body=cbs["Rheinland Bauelemente Zertifizierung"])
-        self._user("rheinland-admin", "Jürgen", "Weber", rheinland, Role.CB_ADMIN)
+        admin = Membership.objects.get(user__username="albion-admin")
+        _token, secret = api_token_create(
+            actor=principal_from_membership(admin),
+            name="Demo integrator",
+            role=Role.CB_ADMIN,
+            scopes=["bodies:read", "manufacturers:read"],
+            expires_in_days=365,
+        )
+        self._demo_token = secret
 
+    def _reference_data(self, operator) -> dict[str, Technology]:
+        for name, acronym, country, website in ACCREDITATION_BODIES:
+            services.accreditation_body_create(
+                actor=operator,
+                name=name,
+                acronym=acronym,
+                country=country,
+                website=website,
+                iaf_mla_signatory=True,
+                iaf_mla_product_certification=True,
+                iaf_mla_scope="Product certification (ISO/IEC 17065)",
+            )
+        for code, name, reference, edition in SCHEMES:
+            services.scheme_create(actor=operator, code=code, name=name, document_reference=reference, edition=edition)
+        technologies = {
+            code: services.technology_create(actor=operator, code=code, name=name) for code, name in TECHNOLOGIES
+        }
+        services.proficiency_round_create(
+            actor=operator,
+            provider="IECQ inter-laboratory comparison programme",
+            code="ILC-2026-CAP",
+            title="Capacitance and dissipation factor at 1 kHz",
+            held_on=self.today - timedelta(days=60),
+            technology=technologies["capacitors"],
+        )
+        return technologies
+
+    def _supervisory_bodies(self, operator) -> dict[str, SupervisoryBody]:
+        bodies = {}
+        for (name, country), username in zip(
+            SUPERVISORY_BODIES, ["supervisor-gb", "supervisor-de", "supervisor-fr"], strict=True
+        ):
+            bodies[country] = services.supervisory_body_create(actor=operator, name=name, country=country)
+            org = Organisation.objects.create(
+                kind=K.SUPERVISORY_BODY, name=name, country=country, supervisory_body=bodies[country]
+            )
+            self._user(username, "Demo", f"Supervisor {country}", org, Role.SB_VIEWER)
+        return bodies
+
+    def _manufacturers(self, operator, cbs) -> dict[str, Manufacturer]:
+        made = {}
         for name, country, sites, cb_names in MANUFACTURERS:
             manufacturer = manufacturer_create(
                 actor=operator,
@@ -200,22 +283,148 @@ class Command(BaseCommand):
                 self._user("northgate-submitter", "Priya", "Sharma", org, Role.MF_SUBMITTER)
             if name == "Elbtal Kondensatoren":
                 self._user("elbtal-admin", "Katrin", "Vogel", org, Role.MF_ADMIN)
+            made[name] = manufacturer
+        return made
 
-        for (name, country), username in zip(
-            SUPERVISORY_BODIES, ["supervisor-gb", "supervisor-de", "supervisor-fr"], strict=True
-        ):
-            org = Organisation.objects.create(kind=K.SUPERVISORY_BODY, name=name, country=country)
-            self._user(username, "Demo", f"Supervisor {country}", org, Role.SB_VIEWER)
-
-        admin = Membership.objects.get(user__username="albion-admin")
-        _token, secret = api_token_create(
-            actor=principal_from_membership(admin),
-            name="Demo integrator",
-            role=Role.CB_ADMIN,
-            scopes=["bodies:read", "manufacturers:read"],
-            expires_in_days=365,
+    def _qualify(self, operator, cb: CertificationBody, country: str, *, complete: bool) -> None:
+        """An accreditation from the national body, and the requirement categories assessed (all five if complete)."""
+        body = AccreditationBody.objects.get(country=country)
+        services.accreditation_record(
+            actor=operator,
+            certification_body=cb,
+            accreditation_body=body,
+            certificate_number=f"{body.acronym}-{cb.pk:04d}-PC",
+            scope="Product certification of electronic components under the IECQ schemes (ISO/IEC 17065)",
+            valid_from=self.today - timedelta(days=400),
+            valid_until=self.today + timedelta(days=1060),
         )
-        self._demo_token = secret
+        categories = list(REQUIREMENT_TABLE.items())
+        for category, (criteria, methods) in categories if complete else categories[:2]:
+            services.requirement_assessment_record(
+                actor=operator,
+                certification_body=cb,
+                category=category,
+                method=methods[0],
+                result="verified",
+                evidence=f"{criteria}: examined on site, no nonconformity.",
+                assessed_on=self.today - timedelta(days=30),
+            )
+
+    def _staff(self, cbs) -> None:
+        albion = Organisation.objects.get(certification_body=cbs["Albion Component Certification"])
+        for username, first, last, role in [
+            ("albion-admin", "Margaret", "Holloway", Role.CB_ADMIN),
+            ("albion-manager", "Rajesh", "Patel", Role.CB_CERTIFICATION_MANAGER),
+            ("albion-auditor", "Siobhan", "Byrne", Role.CB_AUDITOR),
+            ("albion-reviewer", "Tomasz", "Nowak", Role.CB_TECHNICAL_REVIEWER),
+            ("albion-clerk", "Emma", "Clarke", Role.CB_CLERK),
+        ]:
+            self._user(username, first, last, albion, role)
+        rheinland = Organisation.objects.get(certification_body=cbs["Rheinland Bauelemente Zertifizierung"])
+        self._user("rheinland-admin", "Jürgen", "Weber", rheinland, Role.CB_ADMIN)
+
+    def _albion_auditors_and_lab(self, cb, manufacturers, technologies) -> None:
+        manager = principal_from_membership(Membership.objects.get(user__username="albion-manager"))
+        today = self.today
+        siobhan_user = User.objects.get(username="albion-auditor")
+        auditors = [
+            ("Siobhan Byrne", "siobhan.byrne@albion.example", 730, 42, siobhan_user, ["capacitors", "resistors"], []),
+            (
+                "David Okafor",
+                "david.okafor@albion.example",
+                400,
+                118,
+                None,
+                ["discrete-semiconductors"],
+                ["Northgate Microsystems"],
+            ),
+            ("Helen Price", "helen.price@albion.example", -20, 75, None, ["capacitors"], []),
+        ]
+        for name, email, qualified_days, audits, user, techs, conflicts in auditors:
+            auditor = services.auditor_create(
+                actor=manager,
+                name=name,
+                email=email,
+                qualified_until=today + timedelta(days=qualified_days),
+                audits_performed=audits,
+                experience=f"{audits} audits of component manufacturers.",
+                user=user,
+            )
+            services.training_record(
+                actor=manager,
+                auditor=auditor,
+                course="IECQ auditor course (QC 001003)",
+                provider="IEC Academy",
+                completed_on=today - timedelta(days=500),
+                hours=24,
+            )
+            for code in techs:
+                services.competence_grant(
+                    actor=manager, auditor=auditor, technology=technologies[code], since=today - timedelta(days=300)
+                )
+            services.declaration_sign(
+                actor=manager,
+                auditor=auditor,
+                signed_on=today - timedelta(days=10),
+                interests="Former process engineer at Northgate Microsystems (2019-2024)." if conflicts else "",
+                conflicted_manufacturers=[manufacturers[m] for m in conflicts],
+                no_conflicts=not conflicts,
+            )
+        lab = services.laboratory_create(
+            actor=manager,
+            name="Albion Component Test Laboratory",
+            country="GB",
+            accreditation_reference="UKAS 4471 (ISO/IEC 17025)",
+        )
+        services.equipment_create(
+            actor=manager,
+            laboratory=lab,
+            name="Precision LCR meter",
+            asset_number="ALB-LCR-01",
+            calibrated_on=today - timedelta(days=200),
+            certificate_reference="CAL-25-1187",
+        )
+        services.equipment_create(
+            actor=manager,
+            laboratory=lab,
+            name="Climatic test chamber",
+            asset_number="ALB-CLIM-02",
+            calibrated_on=today - timedelta(days=380),
+            certificate_reference="CAL-24-0935",
+        )
+        round_ = ProficiencyRound.objects.get(code="ILC-2026-CAP")
+        services.proficiency_result_record(
+            actor=manager, round=round_, laboratory=lab, measurand="Capacitance 1 kHz", z_score=Decimal("0.84")
+        )
+        services.proficiency_result_record(
+            actor=manager, round=round_, laboratory=lab, measurand="Dissipation factor", z_score=Decimal("3.27")
+        )
+
+    def _oversight(self, operator, cbs, manufacturers, supervisors) -> None:
+        albion = cbs["Albion Component Certification"]
+        visit = services.cb_assessment_plan(
+            actor=operator,
+            certification_body=albion,
+            kind="annual_surveillance",
+            planned_on=self.today + timedelta(days=21),
+            lead_assessor="Irène Favre",
+        )
+        services.cb_assessment_plan(
+            actor=operator,
+            certification_body=albion,
+            kind="witness_audit",
+            planned_on=self.today + timedelta(days=45),
+            lead_assessor="Irène Favre",
+            witnessed_manufacturer=manufacturers["Thamesfield Passives"],
+        )
+        sb_gb = principal_from_membership(Membership.objects.get(user__username="supervisor-gb"))
+        services.cb_assessment_join(actor=sb_gb, pk=visit.pk)
+        services.finding_record(
+            actor=sb_gb,
+            certification_body=albion,
+            severity="observation",
+            description="Calibration status of the climatic chamber not visible at the bench.",
+        )
 
     def _print_logins(self) -> None:
         rows = [
