@@ -97,6 +97,15 @@ def system_principal(reason: str) -> Principal:
     return Principal(kind="system", label=f"system: {reason}", system_reason=reason)
 
 
+def _jurisdiction(org) -> str | None:
+    """The country an organisation acts for; a supervisory body that is not active acts for none."""
+    if org.kind == OrganisationKind.SUPERVISORY_BODY:
+        body = org.supervisory_body
+        if body is None or body.state != "active":
+            return None
+    return org.country.code or None
+
+
 def principal_from_membership(membership: Membership) -> Principal:
     org = membership.organisation
     user = membership.user
@@ -108,7 +117,7 @@ def principal_from_membership(membership: Membership) -> Principal:
         role=membership.role,
         certification_body_id=org.certification_body_id,
         manufacturer_id=org.manufacturer_id,
-        country=org.country.code or None,
+        country=_jurisdiction(org),
     )
 
 
@@ -122,7 +131,7 @@ def principal_from_token(token: ApiToken) -> Principal:
         role=token.role,
         certification_body_id=org.certification_body_id,
         manufacturer_id=org.manufacturer_id,
-        country=org.country.code or None,
+        country=_jurisdiction(org),
         token_id=token.pk,
         scopes=frozenset(token.scopes),
     )
@@ -135,11 +144,13 @@ def principal_from_reference(ref: dict[str, Any]) -> Principal:
     if "system" in ref:
         return system_principal(ref["system"] or "task")
     if "token" in ref:
-        token = ApiToken.objects_unscoped.select_related("organisation").filter(pk=ref["token"]).first()
+        token = (
+            ApiToken.objects_unscoped.select_related("organisation__supervisory_body").filter(pk=ref["token"]).first()
+        )
         return principal_from_token(token) if token and token.is_usable else PUBLIC
     if "user" in ref:
         membership = (
-            Membership.objects_unscoped.select_related("organisation", "user")
+            Membership.objects_unscoped.select_related("organisation__supervisory_body", "user")
             .filter(user_id=ref["user"], organisation_id=ref["organisation"], is_active=True, user__is_active=True)
             .first()
         )

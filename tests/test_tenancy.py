@@ -11,6 +11,8 @@ from iecq.selectors import get_visible, visible
 from iecq.tenancy import ScopeError, scope
 from manufacturers.models import Manufacturer, Site
 
+from .factories import SYSTEM
+
 pytestmark = pytest.mark.req("PL-01")
 
 
@@ -85,11 +87,27 @@ def test_to_many_paths_do_not_duplicate_rows(world):
 
     from manufacturers.models import Engagement
 
-    from .factories import SYSTEM
-
     with scope(SYSTEM):
         Engagement.objects.create(
             manufacturer=world.a.manufacturer, certification_body=world.public_cb, since=timezone.now().date()
         )
     _u, p = world.a.users[Role.CB_ADMIN]
     assert visible(Manufacturer, p).count() == 1
+
+
+def test_an_inactive_supervisory_body_sees_nothing_of_its_country(world):
+    from bodies.models import SupervisoryBody
+    from iecq.models import Membership
+    from iecq.principals import principal_from_membership
+
+    user, _p = world.a.users[Role.SB_VIEWER]
+    with scope(SYSTEM):
+        body = SupervisoryBody.objects.get(country="GB")
+    from bodies.services import supervisory_body_transition
+
+    supervisory_body_transition(actor=world.operator[1], pk=body.pk, name="deactivate", reason="mandate ended")
+    with scope(SYSTEM):
+        membership = Membership.objects.select_related("organisation__supervisory_body", "user").get(user=user)
+    principal = principal_from_membership(membership)
+    assert principal.country is None
+    assert visible(Manufacturer, principal).count() == 0

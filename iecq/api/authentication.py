@@ -49,7 +49,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if parsed is None:
             raise exceptions.AuthenticationFailed("Malformed API token.", code="token_malformed")
         prefix, secret = parsed
-        token = ApiToken.objects_unscoped.select_related("organisation").filter(prefix=prefix).first()
+        token = ApiToken.objects_unscoped.select_related("organisation__supervisory_body").filter(prefix=prefix).first()
         if token is None or not token.matches(secret):
             raise exceptions.AuthenticationFailed("Unknown API token.", code="token_invalid")
         if token.revoked_at is not None:

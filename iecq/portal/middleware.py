@@ -11,7 +11,7 @@ SESSION_MEMBERSHIP_KEY = "iecq_membership_id"
 
 def memberships_of(user) -> list[Membership]:
     return list(
-        Membership.objects_unscoped.select_related("organisation", "user")
+        Membership.objects_unscoped.select_related("organisation__supervisory_body", "user")
         .filter(user=user, is_active=True)
         .order_by("organisation__name")
     )
