@@ -47,4 +47,9 @@ if [ ! -x /usr/bin/chromium ]; then
   echo "Installing chromium for the browser tests..."
   apt_install chromium
 fi
-echo "PostgreSQL, Redis and chromium are ready."
+# WeasyPrint renders certificate PDFs with Pango.
+if ! ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so.0"; then
+  echo "Installing Pango for WeasyPrint..."
+  apt_install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
+fi
+echo "PostgreSQL, Redis, chromium and Pango are ready."
