@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from iecq.dates import add_years
 from iecq.errors import ValidationFailed
 
-from .models import Auditor, IndependenceDeclaration, Technology
+from .models import Auditor, AuditorCompetence, AuditorTraining, IndependenceDeclaration, Technology
 
 
 def assignment_problems(
@@ -38,9 +38,10 @@ def assignment_problems(
             _("CB-04: %(auditor)s's qualification expired on %(day)s.")
             % {"auditor": auditor, "day": auditor.qualified_until.isoformat()}
         )
-    if not auditor.trainings.exists():
+    if not AuditorTraining._base_manager.filter(auditor=auditor).exists():
         problems.append(_("CB-04: %(auditor)s has no documented training.") % {"auditor": auditor})
-    if technology is not None and not auditor.competences.filter(technology=technology, since__lte=on).exists():
+    competences = AuditorCompetence._base_manager.filter(auditor=auditor, technology=technology, since__lte=on)
+    if technology is not None and not competences.exists():
         problems.append(
             _("CB-04: %(auditor)s is not competent in %(technology)s.") % {"auditor": auditor, "technology": technology}
         )

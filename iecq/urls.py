@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("iecq.portal.urls")),
     path("bodies/", include("bodies.urls")),
     path("manufacturers/", include("manufacturers.urls")),
+    path("register/", include("certification.register_urls")),
 ]
 
 handler404 = "iecq.portal.views.not_found"

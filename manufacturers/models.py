@@ -73,3 +73,28 @@ class Engagement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.manufacturer} ↔ {self.certification_body}"
+
+
+class Contact(models.Model):
+    """A person at a manufacturer the CB deals with (MF-05)."""
+
+    manufacturer = models.ForeignKey(Manufacturer, on_delete=models.PROTECT, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200)
+    function = models.CharField(_("function"), max_length=200, blank=True)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    tenancy = Tenancy(
+        cb="manufacturer__engagements__certification_body", manufacturer="manufacturer", country="manufacturer__country"
+    )
+    objects = TenantScopedManager()
+
+    class Meta:
+        ordering = ["-is_primary", "name"]
+        verbose_name = _("contact")
+        constraints = [models.UniqueConstraint(fields=["manufacturer", "email"], name="contact_email_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"

@@ -38,6 +38,9 @@ NOT_TENANT_DATA = {
     "javascript-catalog": "translation strings",
     "set_language": "stores the language in the session",
     "healthz": "liveness only",
+    "register:verify": "the public register: a certificate's public record is public by its number (CE-04)",
+    "register:verify-signed": "the same public record, signed",
+    "register:public-key": "the platform's public key",
 }
 # Models that are public reference data, not owned by any tenant.
 PUBLIC_REFERENCE_MODELS = {AccreditationBody, Technology, Scheme, ProficiencyRound, SupervisoryBody}

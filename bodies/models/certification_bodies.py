@@ -85,8 +85,9 @@ class CertificationBody(FSMModelMixin, models.Model):
     def accreditation_in_force(self, on: date | None = None) -> Accreditation | None:
         """An accreditation valid on `on` from a body that signs the IAF MLA for product certification."""
         on = on or timezone.now().date()
-        for accreditation in self.accreditations.select_related("accreditation_body").filter(
-            valid_from__lte=on, valid_until__gte=on, withdrawn_on__isnull=True
+        # Integrity checks read across the actor's visibility (they reveal a yes/no, not the rows).
+        for accreditation in Accreditation._base_manager.select_related("accreditation_body").filter(
+            certification_body=self, valid_from__lte=on, valid_until__gte=on, withdrawn_on__isnull=True
         ):
             if accreditation.accreditation_body.recognised_on(on):
                 return accreditation
@@ -95,7 +96,8 @@ class CertificationBody(FSMModelMixin, models.Model):
     def requirement_status(self) -> dict[str, RequirementAssessment | None]:
         """The latest assessment of each of the five categories (CB-06)."""
         latest: dict[str, RequirementAssessment | None] = {c: None for c in RequirementCategory.values}
-        for row in self.requirement_assessments.order_by("category", "-assessed_on", "-id"):
+        rows = RequirementAssessment._base_manager.filter(certification_body=self)
+        for row in rows.order_by("category", "-assessed_on", "-id"):
             if latest[row.category] is None:
                 latest[row.category] = row
         return latest

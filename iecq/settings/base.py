@@ -207,9 +207,18 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 # Certification bodies (bodies app)
 IECQ_CB_REACCREDITATION_YEARS = int(env("IECQ_CB_REACCREDITATION_YEARS", "5"))  # CB-09
 IECQ_CB_SURVEILLANCE_MONTHS = int(env("IECQ_CB_SURVEILLANCE_MONTHS", "12"))  # CB-08
 IECQ_DECLARATION_VALID_MONTHS = int(env("IECQ_DECLARATION_VALID_MONTHS", "12"))  # CB-03: re-signed yearly
 IECQ_CONFLICT_COOLING_OFF_YEARS = int(env("IECQ_CONFLICT_COOLING_OFF_YEARS", "2"))  # CB-03
+IECQ_CERTIFICATE_YEARS = int(env("IECQ_CERTIFICATE_YEARS", "3"))  # CE-01, SV-06
+IECQ_EVIDENCE_MAX_BYTES = int(env("IECQ_EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))  # MF-02
+IECQ_PUBLIC_BASE_URL = env("IECQ_PUBLIC_BASE_URL", "http://127.0.0.1:8000")  # links printed in PDFs (QR code)
+IECQ_SIGNING_KEY = env("IECQ_SIGNING_KEY")  # base64 Ed25519 private key for signed verification answers
+IECQ_SIGNING_KEY_FILE = env("IECQ_SIGNING_KEY_FILE", str(BASE_DIR / "var" / "signing-key"))
