@@ -13,9 +13,19 @@ from django.utils.text import slugify
 
 from bodies import services
 from bodies.choices import REQUIREMENT_TABLE
-from bodies.models import AccreditationBody, CertificationBody, ProficiencyRound, Scheme, SupervisoryBody, Technology
+from bodies.models import (
+    AccreditationBody,
+    Auditor,
+    CertificationBody,
+    ProficiencyRound,
+    Scheme,
+    SupervisoryBody,
+    Technology,
+)
+from certification import services as application_services
+from certification.models import Application
 from iecq.models import Membership, Organisation, User
-from iecq.principals import principal_from_membership, system_principal
+from iecq.principals import Principal, principal_from_membership, system_principal
 from iecq.roles import OrganisationKind as K
 from iecq.roles import Role
 from iecq.services import api_token_create
@@ -203,6 +213,7 @@ class Command(BaseCommand):
         self._staff(cbs)
         self._albion_auditors_and_lab(cbs["Albion Component Certification"], manufacturers, technologies)
         self._oversight(operator, cbs, manufacturers, supervisors)
+        self._certification(cbs, manufacturers, technologies)
 
         admin = Membership.objects.get(user__username="albion-admin")
         _token, secret = api_token_create(
@@ -424,6 +435,168 @@ class Command(BaseCommand):
             certification_body=albion,
             severity="observation",
             description="Calibration status of the climatic chamber not visible at the bench.",
+        )
+
+    def _applicant(self, manufacturer: Manufacturer) -> Principal:
+        """The manufacturer's administrator as a principal, even where the demo gives it no login."""
+        org = Organisation.objects.get(manufacturer=manufacturer)
+        return Principal(
+            kind=K.MANUFACTURER,
+            label=f"{manufacturer.name} (applicant)",
+            organisation_id=org.pk,
+            role=Role.MF_ADMIN,
+            manufacturer_id=manufacturer.pk,
+            country=manufacturer.country.code,
+        )
+
+    def _cb_person(self, username: str):
+        return principal_from_membership(Membership.objects.get(user__username=username))
+
+    def _take_to(
+        self,
+        *,
+        cb,
+        manufacturer,
+        techs,
+        component_types,
+        last_stage: str,
+        decider,
+        auditor,
+        scheme: str = "ac",
+        reason: str = "",
+    ) -> Application:
+        """An application by the manufacturer, walked through the stages up to `last_stage`."""
+        applicant = self._applicant(manufacturer)
+        app = application_services.application_create(
+            actor=applicant,
+            certification_body=cb,
+            scheme=Scheme.objects.get(code=scheme),
+            technologies=techs,
+            component_types=component_types,
+            sites=list(manufacturer.sites.all()),
+            specifications="IEC 60384-1; IEC 60384-21" if "apacitor" in component_types else "",
+        )
+        steps = [
+            ("submit", applicant),
+            ("start_review", decider),
+            ("team", None),
+            ("start_qms_assessment", decider),
+            ("accept_qms", decider),
+            ("start_qualification", decider),
+            ("start_product_certification", decider),
+            ("certify", decider),
+        ]
+        for name, actor in steps:
+            if app.state == last_stage:
+                break
+            if name == "team":
+                application_services.evaluation_auditor_assign(
+                    actor=decider, application=app, auditor=auditor, role="lead"
+                )
+                continue
+            app = application_services.application_transition(
+                actor=actor, pk=app.pk, name=name, reason=reason if name == "certify" else ""
+            )
+        return app
+
+    def _certification(self, cbs, manufacturers, technologies) -> None:
+        albion, rheinland = cbs["Albion Component Certification"], cbs["Rheinland Bauelemente Zertifizierung"]
+        albion_manager = self._cb_person("albion-manager")
+        rheinland_admin = self._cb_person("rheinland-admin")
+        siobhan = Auditor.objects.get(email="siobhan.byrne@albion.example")
+        rheinland_auditor = services.auditor_create(
+            actor=rheinland_admin,
+            name="Lukas Brandt",
+            email="lukas.brandt@rheinland.example",
+            qualified_until=self.today + timedelta(days=500),
+            audits_performed=64,
+        )
+        services.training_record(
+            actor=rheinland_admin,
+            auditor=rheinland_auditor,
+            course="IECQ auditor course",
+            completed_on=self.today - timedelta(days=700),
+            hours=24,
+        )
+        services.competence_grant(
+            actor=rheinland_admin,
+            auditor=rheinland_auditor,
+            technology=technologies["capacitors"],
+            since=self.today - timedelta(days=600),
+        )
+        services.declaration_sign(
+            actor=rheinland_admin, auditor=rheinland_auditor, signed_on=self.today, no_conflicts=True
+        )
+        caps = [technologies["capacitors"]]
+        certified = {}
+        for name, cb, decider, auditor, types in [
+            ("Northgate Microsystems", albion, albion_manager, siobhan, "Tantalum capacitors, case sizes A–D"),
+            ("Thamesfield Passives", albion, albion_manager, siobhan, "Film capacitors for power electronics"),
+            ("Lumière Composants", albion, albion_manager, siobhan, "Aluminium electrolytic capacitors"),
+            (
+                "Elbtal Kondensatoren",
+                rheinland,
+                rheinland_admin,
+                rheinland_auditor,
+                "Multilayer ceramic capacitors, sizes 0201 to 1210",
+            ),
+        ]:
+            app = self._take_to(
+                cb=cb,
+                manufacturer=manufacturers[name],
+                techs=caps,
+                component_types=types,
+                last_stage="certified",
+                decider=decider,
+                auditor=auditor,
+                reason="All stages completed without open nonconformity.",
+            )
+            certified[name] = app.certificates.get()
+        application_services.certificate_transition(
+            actor=albion_manager,
+            pk=certified["Thamesfield Passives"].pk,
+            name="suspend",
+            reason="Major nonconformity at the surveillance audit: incoming inspection records missing.",
+        )
+        application_services.certificate_transition(
+            actor=albion_manager,
+            pk=certified["Lumière Composants"].pk,
+            name="withdraw",
+            reason="The manufacturer stopped production of the certified range.",
+        )
+        self._take_to(
+            cb=rheinland,
+            manufacturer=manufacturers["Northgate Microsystems"],
+            techs=caps,
+            component_types="Ceramic capacitors for automotive use",
+            last_stage="qms_assessment",
+            decider=rheinland_admin,
+            auditor=rheinland_auditor,
+            scheme="ac-aqp",
+        )
+        refused = self._take_to(
+            cb=rheinland,
+            manufacturer=manufacturers["Schwarzwald Sensorik"],
+            techs=caps,
+            component_types="Capacitive sensors",
+            last_stage="under_review",
+            decider=rheinland_admin,
+            auditor=rheinland_auditor,
+        )
+        application_services.application_transition(
+            actor=rheinland_admin,
+            pk=refused.pk,
+            name="reject",
+            reason="Capacitive sensors are outside the scope of the requested scheme.",
+        )
+        self._take_to(
+            cb=albion,
+            manufacturer=manufacturers["Northgate Microsystems"],
+            techs=[technologies["discrete-semiconductors"]],
+            component_types="Power MOSFETs in TO-247",
+            last_stage="inquiry",
+            decider=albion_manager,
+            auditor=siobhan,
         )
 
     def _print_logins(self) -> None:
