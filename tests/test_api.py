@@ -174,6 +174,7 @@ def test_hostile_bodies_get_problems(world):
     assert body["errors"][0]["field"] == "name"
 
 
+@pytest.mark.req("MF-05")
 def test_cb_staff_register_a_manufacturer_and_keep_seeing_it(world):
     client = token_client(world.a.tokens["cb"][0])
     response = client.post("/api/v1/manufacturers/", {"name": "Severn Inductors", "country": "GB"}, format="json")

@@ -144,6 +144,7 @@ def test_refused_form_keeps_what_was_typed(world):
         assert Manufacturer.objects.filter(name="Bravoside Components").count() == 1
 
 
+@pytest.mark.req("MF-05")
 def test_manufacturer_edits_its_own_details_and_adds_a_site(world):
     user, _p = world.a.users[Role.MF_QUALITY_MANAGER]
     client = signed_in(user)
