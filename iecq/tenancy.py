@@ -111,6 +111,8 @@ def visibility_q(model: type[models.Model], principal: Principal) -> Q:
         for path in tenancy.country_paths:
             q |= _path_q(model, path, principal.country)
     if tenancy.public is not None:
+        if not tenancy.public.children:  # Q(): every row is public (combining with an empty Q would drop it)
+            return Q()
         q |= tenancy.public
     return q
 

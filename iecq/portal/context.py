@@ -20,10 +20,18 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
             items.append(
                 (_("My company"), reverse("manufacturers:manufacturer-detail", args=[principal.manufacturer_id]))
             )
+        if principal.is_cb or principal.is_manufacturer or principal.is_supervisor or principal.is_operator:
+            items.append((_("Applications"), reverse("certification:application-list")))
+            items.append((_("Certificates"), reverse("certification:certificate-list")))
+        if principal.is_cb or principal.is_operator or principal.is_supervisor:
+            items.append((_("Auditors"), reverse("bodies:auditor-list")))
+            items.append((_("Laboratories"), reverse("bodies:lab-list")))
+        items.append((_("Reference data"), reverse("bodies:reference")))
         if principal.is_organisation_admin:
             items.append((_("API tokens"), reverse("portal:token-list")))
     else:
         items.append((_("Certification bodies"), reverse("bodies:cb-list")))
+    items.append((_("Certificate register"), reverse("register:search")))
     items.append((_("API"), reverse("api-docs")))
     return items
 

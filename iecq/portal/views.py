@@ -183,7 +183,9 @@ class ServiceFormView(PrincipalMixin, LoginRequiredMixin, FormView):
         return HttpResponseRedirect(self.get_success_url())
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(title=self.title, **kwargs)
+        context = super().get_context_data(**kwargs)  # builds the form, which may set the title
+        context["title"] = self.title
+        return context
 
 
 # --- sign-in -----------------------------------------------------------------------------------
