@@ -45,7 +45,13 @@ def static_file_url(relative: str) -> str:
 
 def render_pdf(template: str, context: dict) -> bytes:
     """Render a template to PDF bytes with the restricted fetcher."""
-    html = render_to_string(template, {**context, "font_regular": static_file_url("fonts/DejaVuSans.ttf"),
-                                       "font_bold": static_file_url("fonts/DejaVuSans-Bold.ttf")})
+    html = render_to_string(
+        template,
+        {
+            **context,
+            "font_regular": static_file_url("fonts/DejaVuSans.ttf"),
+            "font_bold": static_file_url("fonts/DejaVuSans-Bold.ttf"),
+        },
+    )
     fetcher = ProjectOnlyFetcher()
     return HTML(string=html, base_url=static_roots()[0].as_uri() + "/", url_fetcher=fetcher).write_pdf()

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("iecq.portal.urls")),
     path("bodies/", include("bodies.urls")),
     path("manufacturers/", include("manufacturers.urls")),
+    path("certification/", include("certification.urls")),
     path("register/", include("certification.register_urls")),
 ]
 

@@ -4,7 +4,8 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 class HasTokenScope(BasePermission):
     """Reads need `<area>:read`, writes `<area>:write` on a token; people in the portal are not scope-limited.
 
-    Anonymous callers may only read, and only what the visibility rule makes public.
+    Anonymous callers may only read, and only what the visibility rule makes public. A POST that only
+    answers a question (a view's `read_actions`, e.g. the auditor assignment check) needs read access.
     """
 
     message = "Your API token's scopes do not allow this."
@@ -16,5 +17,6 @@ class HasTokenScope(BasePermission):
         area = getattr(view, "scope_area", None)
         if area is None:
             return True
-        access = "read" if request.method in SAFE_METHODS else "write"
+        reads = request.method in SAFE_METHODS or getattr(view, "action", None) in getattr(view, "read_actions", ())
+        access = "read" if reads else "write"
         return principal.allows_scope(f"{area}:{access}")

@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from iecq.api.fields import VisiblePrimaryKeyRelatedField
 
-from ..models import Engagement, Manufacturer, Site
+from ..models import Contact, Engagement, Manufacturer, Site
 
 
 class ManufacturerSerializer(serializers.ModelSerializer):
@@ -53,3 +53,24 @@ class EngagementSerializer(serializers.ModelSerializer):
         model = Engagement
         fields = ["id", "manufacturer", "certification_body", "since"]
         read_only_fields = fields
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "manufacturer", "name", "function", "email", "phone", "is_primary", "created_at"]
+        read_only_fields = fields
+
+
+class ContactWriteSerializer(serializers.ModelSerializer):
+    manufacturer = VisiblePrimaryKeyRelatedField(Manufacturer)
+
+    class Meta:
+        model = Contact
+        fields = ["manufacturer", "name", "function", "email", "phone", "is_primary"]
+        validators = []  # one email per manufacturer: the service's rule, with its own message
+
+    def validate(self, attrs):
+        if self.partial and "manufacturer" in attrs:
+            raise serializers.ValidationError({"manufacturer": "A contact cannot move to another manufacturer."})
+        return attrs

@@ -1,11 +1,14 @@
+import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from iecq.api.viewsets import PROBLEM_RESPONSES, ScopedViewSet, ServiceWriteMixin
 
 from .. import services
 from ..filters import EngagementFilter, ManufacturerFilter, SiteFilter
-from ..models import Engagement, Manufacturer, Site
+from ..models import Contact, Engagement, Manufacturer, Site
 from .serializers import (
+    ContactSerializer,
+    ContactWriteSerializer,
     EngagementSerializer,
     ManufacturerSerializer,
     ManufacturerWriteSerializer,
@@ -67,3 +70,39 @@ class EngagementViewSet(ScopedViewSet):
     serializer_class = EngagementSerializer
     filterset_class = EngagementFilter
     scope_area = "manufacturers"
+
+
+class ContactFilter(django_filters.FilterSet):
+    """Declared, not generated (generated filters would query tenant-scoped managers outside any scope).
+    It belongs in manufacturers/filters.py, next to the others, once the portal lists contacts."""
+
+    manufacturer = django_filters.NumberFilter(field_name="manufacturer")
+    is_primary = django_filters.BooleanFilter(field_name="is_primary")
+
+    class Meta:
+        model = Contact
+        fields = ["manufacturer", "is_primary"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List contact persons of manufacturers"),
+    retrieve=extend_schema(summary="A contact person", responses={200: ContactSerializer, **PROBLEM_RESPONSES}),
+    create=extend_schema(
+        summary="Add a contact person (the manufacturer's administrator or quality manager, or the operator)",
+        responses={201: ContactSerializer, **PROBLEM_RESPONSES},
+    ),
+    partial_update=extend_schema(
+        summary="Change a contact person", responses={200: ContactSerializer, **PROBLEM_RESPONSES}
+    ),
+)
+class ContactViewSet(ServiceWriteMixin, ScopedViewSet):
+    """Contact persons of manufacturers (MF-05); one email address per manufacturer."""
+
+    model = Contact
+    serializer_class = ContactSerializer
+    write_serializer_class = ContactWriteSerializer
+    filterset_class = ContactFilter
+    scope_area = "manufacturers"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    create_service = staticmethod(services.contact_create)
+    update_service = staticmethod(services.contact_update)
