@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import date
 from functools import partial
@@ -21,6 +20,7 @@ from iecq.principals import Principal
 from iecq.selectors import get_visible, visible
 from iecq.tenancy import service
 from iecq.transitions import declared_transitions, transition
+from iecq.uploads import check_upload
 from manufacturers.models import Manufacturer, Site
 from manufacturers.services import engagement_open
 
@@ -37,7 +37,6 @@ from .models import (
     EvaluationAuditor,
     Evidence,
 )
-from .uploads import sniff_content_type
 
 SCOPE_FIELDS = ("technologies", "component_types", "specifications", "sites")
 
@@ -216,38 +215,19 @@ def evidence_upload(
         errors["title"] = [_("Give the document a title.")]
     if effective_on > timezone.now().date():
         errors["effective_on"] = [_("The effective date cannot be in the future.")]
-    size = getattr(file, "size", None)
-    if size is None or size == 0:
-        errors["file"] = [_("The file is empty.")]
-    elif size > settings.IECQ_EVIDENCE_MAX_BYTES:
-        errors["file"] = [_("The file is larger than %(mb)d MB.") % {"mb": settings.IECQ_EVIDENCE_MAX_BYTES // 2**20}]
     if errors:
         raise ValidationFailed(errors=errors)
-    file.seek(0)
-    head = file.read(16)
-    content_type, extension = sniff_content_type(head)
-    if content_type is None:
-        raise ValidationFailed(errors={"file": [_("Only PDF, PNG and JPEG documents are accepted.")]})
-    digest = hashlib.sha256()
-    file.seek(0)
-    for chunk in file.chunks():
-        digest.update(chunk)
-    file.seek(0)
-    storage_name = f"{uuid.uuid4().hex}.{extension}"
+    checked = check_upload(file)
+    storage_name = checked.storage_name
     evidence = Evidence(
         application=application, stage=application.state, title=title.strip()[:200], effective_on=effective_on,
-        storage_name=storage_name, original_name=_clean_name(getattr(file, "name", "") or storage_name),
-        content_type=content_type, size=size, sha256=digest.hexdigest(), uploaded_by_label=actor.label,
+        storage_name=storage_name, original_name=checked.original_name, content_type=checked.content_type,
+        size=checked.size, sha256=checked.sha256, uploaded_by_label=actor.label,
     )
     evidence.file.save(storage_name, file, save=False)
     evidence.save()
     return evidence
 
-
-def _clean_name(name: str) -> str:
-    """The uploaded name, as metadata only: no path, no control characters."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    return "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|:*?')[:200] or "document"
 
 
 # --- certificates -----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Writes on manufacturers and their sites."""
+"""Writes on manufacturers, their sites and their contacts."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ from bodies.models import CertificationBody
 from iecq.errors import Forbidden, ValidationFailed
 from iecq.principals import Principal
 from iecq.roles import Role
+from iecq.selectors import get_visible
 from iecq.tenancy import service
 
 from . import selectors
-from .models import Engagement, Manufacturer, Site
+from .models import Contact, Engagement, Manufacturer, Site
 
 MANUFACTURER_FIELDS = ("name", "legal_name", "country", "website", "email")
 SITE_FIELDS = ("name", "address", "city", "country")
+CONTACT_FIELDS = ("name", "function", "email", "phone", "is_primary")
 CB_REGISTRAR_ROLES = (Role.CB_ADMIN, Role.CB_CERTIFICATION_MANAGER, Role.CB_CLERK)
 MF_EDITOR_ROLES = (Role.MF_ADMIN, Role.MF_QUALITY_MANAGER)
 
@@ -121,3 +123,77 @@ def site_update(*, actor: Principal, pk: object, **changes: str) -> Site:
         setattr(site, field, value.strip() if field == "name" else value)
     site.save()
     return site
+
+
+def _duplicate_contact() -> ValidationFailed:
+    return ValidationFailed(errors={"email": [_("This manufacturer already has a contact with this email address.")]})
+
+
+def _contact_email_taken(manufacturer_id: int, email: str, *, exclude_pk: int | None = None) -> bool:
+    return (
+        Contact._base_manager.filter(manufacturer_id=manufacturer_id, email__iexact=email)
+        .exclude(pk=exclude_pk)
+        .exists()
+    )
+
+
+def _save_contact(contact: Contact) -> Contact:
+    """Save, keeping one primary contact per manufacturer; a concurrent duplicate email is the same clear error."""
+    try:
+        with transaction.atomic():
+            if contact.is_primary:
+                Contact._base_manager.filter(manufacturer_id=contact.manufacturer_id, is_primary=True).exclude(
+                    pk=contact.pk
+                ).update(is_primary=False)
+            contact.save()
+    except IntegrityError:
+        raise _duplicate_contact() from None
+    return contact
+
+
+@service
+def contact_create(
+    *,
+    actor: Principal,
+    manufacturer: Manufacturer | int,
+    name: str,
+    email: str,
+    function: str = "",
+    phone: str = "",
+    is_primary: bool = False,
+) -> Contact:
+    """Add a contact person of a manufacturer (MF-05); a new primary contact replaces the previous one."""
+    manufacturer_id = manufacturer.pk if isinstance(manufacturer, Manufacturer) else manufacturer
+    manufacturer = selectors.manufacturer_get(principal=actor, pk=manufacturer_id, for_update=True)
+    if not _may_edit_manufacturer(actor, manufacturer.pk):
+        raise Forbidden(_("Only the manufacturer's administrator or quality manager may add contacts."))
+    email = email.strip()
+    if _contact_email_taken(manufacturer.pk, email):
+        raise _duplicate_contact()
+    contact = Contact(
+        manufacturer=manufacturer,
+        name=name.strip(),
+        function=function.strip(),
+        email=email,
+        phone=phone.strip(),
+        is_primary=is_primary,
+    )
+    return _save_contact(contact)
+
+
+@service
+def contact_update(*, actor: Principal, pk: object, **changes) -> Contact:
+    """Change a contact's details (MF-05): the manufacturer's administrator or quality manager, or the operator."""
+    contact = get_visible(Contact, actor, pk, for_update=True)
+    if not _may_edit_manufacturer(actor, contact.manufacturer_id):
+        raise Forbidden(_("Only the manufacturer's administrator or quality manager may change its contacts."))
+    unknown = set(changes) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ValidationFailed(errors={field: [_("This field cannot be changed.")] for field in sorted(unknown)})
+    if "email" in changes:
+        changes["email"] = changes["email"].strip()
+        if _contact_email_taken(contact.manufacturer_id, changes["email"], exclude_pk=contact.pk):
+            raise _duplicate_contact()
+    for field, value in changes.items():
+        setattr(contact, field, value.strip() if isinstance(value, str) else value)
+    return _save_contact(contact)

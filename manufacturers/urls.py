@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/", views.ManufacturerDetailView.as_view(), name="manufacturer-detail"),
     path("<int:pk>/edit/", views.ManufacturerEditView.as_view(), name="manufacturer-edit"),
     path("<int:pk>/sites/new/", views.SiteCreateView.as_view(), name="site-create"),
+    path("<int:pk>/contacts/new/", views.ContactCreateView.as_view(), name="contact-create"),
 ]

@@ -1,12 +1,33 @@
+from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from certification.models import MF_APPLICANTS, Application, Certificate
 from iecq.portal.views import ScopedDetailView, ScopedListView, ServiceFormView
+from iecq.selectors import visible
 
 from . import selectors, services
 from .filters import ManufacturerFilter
 from .forms import ManufacturerForm, SiteForm
-from .models import Manufacturer
+from .models import Contact, Manufacturer
+
+
+class ContactForm(forms.Form):
+    """A contact person (MF-05). Kept here until manufacturers/forms.py has one: that file is another change's."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, help_text=_("Full name of the person."))
+    function = forms.CharField(
+        label=_("Function"), max_length=200, required=False, help_text=_("For example: quality manager.")
+    )
+    email = forms.EmailField(label=_("Email"), help_text=_("One contact per email address."))
+    phone = forms.CharField(
+        label=_("Phone"), max_length=40, required=False, help_text=_("With the international prefix.")
+    )
+    is_primary = forms.BooleanField(
+        label=_("Primary contact"),
+        required=False,
+        help_text=_("The certification bodies' first point of contact; replaces the current primary contact."),
+    )
 
 
 class ManufacturerListView(ScopedListView):
@@ -44,6 +65,22 @@ class ManufacturerDetailView(ScopedDetailView):
         ctx["sites"] = selectors.site_list(principal=self.principal).filter(manufacturer=obj)
         ctx["engagements"] = selectors.engagement_list(principal=self.principal).filter(manufacturer=obj)
         ctx["site_add_url"] = reverse("manufacturers:site-create", args=[obj.pk]) if ctx["edit_url"] else None
+        ctx["contacts"] = visible(Contact, self.principal).filter(manufacturer=obj)
+        if ctx["edit_url"]:
+            ctx["contact_form"] = ContactForm()
+            ctx["contact_add_url"] = reverse("manufacturers:contact-create", args=[obj.pk])
+        # MF-05: the manufacturer's own records with every CB in one place; others see only their share.
+        p = self.principal
+        ctx["own_company"] = p.is_manufacturer and p.manufacturer_id == obj.pk
+        ctx["applications"] = (
+            visible(Application, p).filter(manufacturer=obj).select_related("certification_body", "scheme")
+        )
+        ctx["certificates"] = (
+            visible(Certificate, p).filter(manufacturer=obj).select_related("certification_body", "scheme")
+        )
+        ctx["apply_url"] = (
+            reverse("certification:application-create") if ctx["own_company"] and p.has_role(*MF_APPLICANTS) else None
+        )
         return ctx
 
 
@@ -90,6 +127,23 @@ class SiteCreateView(ServiceFormView):
 
     def call_service(self, data):
         return services.site_create(actor=self.principal, manufacturer=self.kwargs["pk"], **data)
+
+    def get_success_url(self) -> str:
+        return reverse("manufacturers:manufacturer-detail", args=[self.kwargs["pk"]])
+
+
+class ContactCreateView(ServiceFormView):
+    model = Manufacturer
+    form_class = ContactForm
+    success_message = _("The contact is added.")
+
+    def get_form_kwargs(self):
+        manufacturer = selectors.manufacturer_get(principal=self.principal, pk=self.kwargs["pk"])
+        self.title = _("Add a contact to %(name)s") % {"name": manufacturer.name}
+        return super().get_form_kwargs()
+
+    def call_service(self, data):
+        return services.contact_create(actor=self.principal, manufacturer=self.kwargs["pk"], **data)
 
     def get_success_url(self) -> str:
         return reverse("manufacturers:manufacturer-detail", args=[self.kwargs["pk"]])

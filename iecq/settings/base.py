@@ -195,6 +195,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Several resources have a `role` or a `state`; each enum gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "EvaluationRoleEnum": "certification.choices.EvaluationRole",
+        "ApplicationStateEnum": "certification.choices.ApplicationState",
+        "MembershipRoleEnum": "iecq.roles.Role",
+    },
 }
 
 # --- domain settings -----------------------------------------------------------------------------
