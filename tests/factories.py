@@ -102,36 +102,67 @@ def add_certification_records(cb, manufacturer, marker: str, *, tech, auditor) -
     today = timezone.now().date()
     with scope(SYSTEM):
         scheme, _c = Scheme.objects.get_or_create(
-            code="ac", defaults={"name": "IECQ Approved Component", "document_reference": "IECQ OD 3002", "edition": "3"}
+            code="ac",
+            defaults={"name": "IECQ Approved Component", "document_reference": "IECQ OD 3002", "edition": "3"},
         )
         site = Site.objects.filter(manufacturer=manufacturer).first()
         application = Application.objects.create(
-            reference=f"APP-{marker}", manufacturer=manufacturer, certification_body=cb, scheme=scheme,
+            reference=f"APP-{marker}",
+            manufacturer=manufacturer,
+            certification_body=cb,
+            scheme=scheme,
             component_types=f"{marker} MLCC",
         )
         application.technologies.add(tech)
         application.sites.add(site)
-        team = EvaluationAuditor.objects.create(application=application, auditor=auditor, role="lead",
-                                                assigned_by_label="fixture")
-        evidence = Evidence(application=application, stage="inquiry", title=f"{marker} QM manual", effective_on=today,
-                            storage_name=f"{marker.lower()}-{application.pk}.pdf", original_name=f"{marker}.pdf",
-                            content_type="application/pdf", size=9, sha256="0" * 64, uploaded_by_label="fixture")
+        team = EvaluationAuditor.objects.create(
+            application=application, auditor=auditor, role="lead", assigned_by_label="fixture"
+        )
+        evidence = Evidence(
+            application=application,
+            stage="inquiry",
+            title=f"{marker} QM manual",
+            effective_on=today,
+            storage_name=f"{marker.lower()}-{application.pk}.pdf",
+            original_name=f"{marker}.pdf",
+            content_type="application/pdf",
+            size=9,
+            sha256="0" * 64,
+            uploaded_by_label="fixture",
+        )
         evidence.file.save(evidence.storage_name, ContentFile(b"%PDF-1.4\n"), save=False)
         evidence.save()
         certificate = Certificate.objects.create(
-            number=f"IECQ-AC-{marker.upper()}-00001", manufacturer=manufacturer, certification_body=cb, scheme=scheme,
-            application=application, component_types=f"{marker} MLCC", issued_on=today, period_start=today,
+            number=f"IECQ-AC-{marker.upper()}-00001",
+            manufacturer=manufacturer,
+            certification_body=cb,
+            scheme=scheme,
+            application=application,
+            component_types=f"{marker} MLCC",
+            issued_on=today,
+            period_start=today,
             expires_on=today + timedelta(days=3 * 365),
         )
         certificate.technologies.add(tech)
         certificate.sites.add(site)
-        revision = CertificateRevision.objects_append.create(certificate=certificate, number=1,
-                                                             snapshot={"number": certificate.number},
-                                                             reason="issued", created_by_label="fixture")
-        contact = Contact.objects.create(manufacturer=manufacturer, name=f"{marker} Contact",
-                                         email=f"contact@{marker.lower()}.example")
-    return {Application: application, EvaluationAuditor: team, Evidence: evidence, Certificate: certificate,
-            CertificateRevision: revision, Contact: contact}
+        revision = CertificateRevision.objects_append.create(
+            certificate=certificate,
+            number=1,
+            snapshot={"number": certificate.number},
+            reason="issued",
+            created_by_label="fixture",
+        )
+        contact = Contact.objects.create(
+            manufacturer=manufacturer, name=f"{marker} Contact", email=f"contact@{marker.lower()}.example"
+        )
+    return {
+        Application: application,
+        EvaluationAuditor: team,
+        Evidence: evidence,
+        Certificate: certificate,
+        CertificateRevision: revision,
+        Contact: contact,
+    }
 
 
 def make_manufacturer(

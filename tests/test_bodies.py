@@ -99,15 +99,25 @@ def test_each_category_takes_only_its_own_verification_methods(world):
         wrong = next(m for c, (_x, ms) in REQUIREMENT_TABLE.items() if c != category for m in ms if m not in methods)
         with pytest.raises(ValidationFailed) as exc:
             services.requirement_assessment_record(
-                actor=op, certification_body=world.a.cb, category=category, method=wrong, result="verified",
-                evidence="x", assessed_on=timezone.now().date(),
+                actor=op,
+                certification_body=world.a.cb,
+                category=category,
+                method=wrong,
+                result="verified",
+                evidence="x",
+                assessed_on=timezone.now().date(),
             )
         assert "method" in exc.value.errors
     _u, cb_admin = world.a.users[Role.CB_ADMIN]
     with pytest.raises(Forbidden):
         services.requirement_assessment_record(
-            actor=cb_admin, certification_body=world.a.cb, category="organizational", method="documentation_review",
-            result="verified", evidence="self-assessed", assessed_on=timezone.now().date(),
+            actor=cb_admin,
+            certification_body=world.a.cb,
+            category="organizational",
+            method="documentation_review",
+            result="verified",
+            evidence="self-assessed",
+            assessed_on=timezone.now().date(),
         )
 
 
@@ -118,11 +128,18 @@ def test_a_later_not_verified_result_blocks_again(world):
         assert refreshed(CertificationBody, world.a.cb.pk).approval_blockers() == []
     _u, op = world.operator
     services.requirement_assessment_record(
-        actor=op, certification_body=world.a.cb, category="quality_system", method="full_quality_system_audit",
-        result=AssessmentResult.NOT_VERIFIED, evidence="internal audits missing", assessed_on=timezone.now().date(),
+        actor=op,
+        certification_body=world.a.cb,
+        category="quality_system",
+        method="full_quality_system_audit",
+        result=AssessmentResult.NOT_VERIFIED,
+        evidence="internal audits missing",
+        assessed_on=timezone.now().date(),
     )
     with scope(SYSTEM):
-        assert refreshed(CertificationBody, world.a.cb.pk).approval_blockers() == ["CB-06: Quality system was not verified."]
+        assert refreshed(CertificationBody, world.a.cb.pk).approval_blockers() == [
+            "CB-06: Quality system was not verified."
+        ]
 
 
 # --- CB-02: scope ------------------------------------------------------------------------------------
@@ -134,8 +151,9 @@ def test_competence_and_certification_stay_within_the_cb_scope(world):
     with scope(SYSTEM):
         resistors = Technology.objects.create(code="resistors", name="Resistors")
     with pytest.raises(ValidationFailed):
-        services.competence_grant(actor=manager, auditor=world.a.records[Auditor], technology=resistors,
-                                  since=timezone.now().date())
+        services.competence_grant(
+            actor=manager, auditor=world.a.records[Auditor], technology=resistors, since=timezone.now().date()
+        )
     with scope(SYSTEM):
         reasons = refreshed(CertificationBody, world.public_cb.pk).may_certify(resistors)
     assert reasons == ["CB-02: Resistors is outside its scope."]
@@ -150,8 +168,11 @@ def test_competence_and_certification_stay_within_the_cb_scope(world):
 def check(world, auditor, on=None):
     with scope(SYSTEM):
         return assignment_problems(
-            refreshed(Auditor, auditor.pk), certification_body_id=world.a.cb.pk,
-            manufacturer_id=world.a.manufacturer.pk, technology=Technology.objects.get(code="capacitors"), on=on,
+            refreshed(Auditor, auditor.pk),
+            certification_body_id=world.a.cb.pk,
+            manufacturer_id=world.a.manufacturer.pk,
+            technology=Technology.objects.get(code="capacitors"),
+            on=on,
         )
 
 
@@ -176,13 +197,22 @@ def test_expired_qualification_and_missing_competence_are_named(world):
 def test_a_declared_conflict_blocks_assignment_for_the_cooling_off_period(world):
     _u, manager = world.a.users[Role.CB_CERTIFICATION_MANAGER]
     auditor = world.a.records[Auditor]
-    services.declaration_sign(actor=manager, auditor=auditor, signed_on=timezone.now().date(),
-                              interests="Former quality engineer there", conflicted_manufacturers=[world.a.manufacturer])
+    services.declaration_sign(
+        actor=manager,
+        auditor=auditor,
+        signed_on=timezone.now().date(),
+        interests="Former quality engineer there",
+        conflicted_manufacturers=[world.a.manufacturer],
+    )
     problems = check(world, auditor)
     assert any("declared a conflict of interest" in p for p in problems)
     with scope(SYSTEM), pytest.raises(ValidationFailed) as exc:
-        ensure_assignable(refreshed(Auditor, auditor.pk), certification_body_id=world.a.cb.pk,
-                          manufacturer_id=world.a.manufacturer.pk, technology=None)
+        ensure_assignable(
+            refreshed(Auditor, auditor.pk),
+            certification_body_id=world.a.cb.pk,
+            manufacturer_id=world.a.manufacturer.pk,
+            technology=None,
+        )
     assert exc.value.code == "auditor_not_assignable"
     with time_machine.travel(timezone.now() + timedelta(days=365 * 2 + 30)):
         services.declaration_sign(actor=manager, auditor=auditor, signed_on=timezone.now().date(), no_conflicts=True)
@@ -197,14 +227,21 @@ def test_declarations_need_content_and_only_visible_manufacturers(world):
     with pytest.raises(ValidationFailed):
         services.declaration_sign(actor=auditor_user_principal, signed_on=timezone.now().date())
     with pytest.raises(ValidationFailed) as exc:
-        services.declaration_sign(actor=auditor_user_principal, signed_on=timezone.now().date(),
-                                  conflicted_manufacturers=[world.b.manufacturer])
+        services.declaration_sign(
+            actor=auditor_user_principal,
+            signed_on=timezone.now().date(),
+            conflicted_manufacturers=[world.b.manufacturer],
+        )
     assert "conflicted_manufacturers" in exc.value.errors
     own = services.declaration_sign(actor=auditor_user_principal, signed_on=timezone.now().date(), no_conflicts=True)
     assert own.declarant_user_id == world.a.users[Role.CB_AUDITOR][0].pk
     with pytest.raises(Forbidden):  # an auditor cannot record a declaration for another auditor
-        services.declaration_sign(actor=auditor_user_principal, auditor=world.a.records[Auditor],
-                                  signed_on=timezone.now().date(), no_conflicts=True)
+        services.declaration_sign(
+            actor=auditor_user_principal,
+            auditor=world.a.records[Auditor],
+            signed_on=timezone.now().date(),
+            no_conflicts=True,
+        )
 
 
 # --- CB-05: proficiency testing ---------------------------------------------------------------------
@@ -213,8 +250,14 @@ def test_declarations_need_content_and_only_visible_manufacturers(world):
 @pytest.mark.req("CB-05")
 @pytest.mark.parametrize(
     ("z", "expected"),
-    [("0", ZScoreClass.SATISFACTORY), ("2.000", ZScoreClass.SATISFACTORY), ("-2.001", ZScoreClass.QUESTIONABLE),
-     ("2.999", ZScoreClass.QUESTIONABLE), ("3", ZScoreClass.UNSATISFACTORY), ("-4.2", ZScoreClass.UNSATISFACTORY)],
+    [
+        ("0", ZScoreClass.SATISFACTORY),
+        ("2.000", ZScoreClass.SATISFACTORY),
+        ("-2.001", ZScoreClass.QUESTIONABLE),
+        ("2.999", ZScoreClass.QUESTIONABLE),
+        ("3", ZScoreClass.UNSATISFACTORY),
+        ("-4.2", ZScoreClass.UNSATISFACTORY),
+    ],
 )
 def test_z_scores_are_classified_at_the_boundaries(z, expected):
     assert classify_z(Decimal(z)) == expected
@@ -227,10 +270,12 @@ def test_an_unsatisfactory_result_opens_an_action_closed_only_with_a_reason(worl
     _u, manager = world.a.users[Role.CB_CERTIFICATION_MANAGER]
     lab = world.a.records[TestLaboratory]
     round_ = ProficiencyRound.objects.get(code="PT-2026-01")
-    fine = services.proficiency_result_record(actor=manager, round=round_, laboratory=lab, measurand="ESR",
-                                              z_score=Decimal("1.2"))
-    bad = services.proficiency_result_record(actor=manager, round=round_, laboratory=lab, measurand="Leakage",
-                                             z_score=Decimal("-3.4"))
+    fine = services.proficiency_result_record(
+        actor=manager, round=round_, laboratory=lab, measurand="ESR", z_score=Decimal("1.2")
+    )
+    bad = services.proficiency_result_record(
+        actor=manager, round=round_, laboratory=lab, measurand="Leakage", z_score=Decimal("-3.4")
+    )
     with scope(SYSTEM):
         assert not LabAction.objects.filter(result=fine).exists()
         action = LabAction.objects.get(result=bad)
@@ -242,8 +287,9 @@ def test_an_unsatisfactory_result_opens_an_action_closed_only_with_a_reason(worl
     services.lab_action_transition(actor=manager, pk=action.pk, name="close", reason="Re-test z = 0.8")
     assert refreshed(LabAction, action.pk).state == "closed"
     with pytest.raises(ValidationFailed):  # the same result twice
-        services.proficiency_result_record(actor=manager, round=round_, laboratory=lab, measurand="ESR",
-                                           z_score=Decimal("0.1"))
+        services.proficiency_result_record(
+            actor=manager, round=round_, laboratory=lab, measurand="ESR", z_score=Decimal("0.1")
+        )
 
 
 # --- CB-08 / CB-09: surveillance and reaccreditation ------------------------------------------------
@@ -268,8 +314,13 @@ def test_completing_the_annual_surveillance_moves_the_next_one(world):
         qualify_for_approval(world.a.cb, marker="z")
         approve(world, world.a.cb)
     with time_machine.travel(date(2027, 2, 20)):
-        visit = services.cb_assessment_plan(actor=op, certification_body=world.a.cb, kind="annual_surveillance",
-                                            planned_on=date(2027, 2, 20), lead_assessor="I. Favre")
+        visit = services.cb_assessment_plan(
+            actor=op,
+            certification_body=world.a.cb,
+            kind="annual_surveillance",
+            planned_on=date(2027, 2, 20),
+            lead_assessor="I. Favre",
+        )
         services.cb_assessment_transition(actor=op, pk=visit.pk, name="complete")
     assert refreshed(CertificationBody, world.a.cb.pk).next_surveillance_due == date(2028, 2, 20)
 
@@ -281,8 +332,13 @@ def test_reaccreditation_in_time_extends_from_the_old_end_and_a_missed_one_lapse
         qualify_for_approval(world.a.cb, marker="r")
         approve(world, world.a.cb)
     with time_machine.travel(date(2030, 11, 1)):
-        re = services.cb_assessment_plan(actor=op, certification_body=world.a.cb, kind="reaccreditation",
-                                         planned_on=date(2030, 11, 1), lead_assessor="I. Favre")
+        re = services.cb_assessment_plan(
+            actor=op,
+            certification_body=world.a.cb,
+            kind="reaccreditation",
+            planned_on=date(2030, 11, 1),
+            lead_assessor="I. Favre",
+        )
         services.cb_assessment_transition(actor=op, pk=re.pk, name="complete")
     assert refreshed(CertificationBody, world.a.cb.pk).approval_valid_until == date(2036, 3, 2)
 
@@ -320,13 +376,15 @@ def test_overdue_equipment_is_flagged_and_refused_until_calibrated(world):
         equipment_usable(refreshed(Equipment, equipment.pk), on=later)
     assert exc.value.code == "calibration_overdue"
     with time_machine.travel(later):
-        services.calibration_record(actor=manager, equipment=equipment, calibrated_on=later,
-                                    certificate_reference="CAL-2027-7")
+        services.calibration_record(
+            actor=manager, equipment=equipment, calibrated_on=later, certificate_reference="CAL-2027-7"
+        )
         equipment_usable(refreshed(Equipment, equipment.pk))
     assert refreshed(Equipment, equipment.pk).calibration_due_on == add_months(later, 12)
     with pytest.raises(ValidationFailed):
-        services.calibration_record(actor=manager, equipment=equipment, calibrated_on=timezone.now().date(),
-                                    certificate_reference="older")
+        services.calibration_record(
+            actor=manager, equipment=equipment, calibrated_on=timezone.now().date(), certificate_reference="older"
+        )
 
 
 @pytest.mark.req("CB-10")
@@ -354,10 +412,15 @@ def test_supervisory_body_requests_a_suspension_and_the_operator_decides(world):
         services.suspension_request_create(actor=sb_de, certification_body=world.a.cb, reason="not ours")
     with scope(SYSTEM):
         CBSuspensionRequest.objects.filter(certification_body=world.a.cb).update(state="declined")
-    request = services.suspension_request_create(actor=sb_gb, certification_body=world.a.cb,
-                                                 reason="Witness audit showed unqualified auditors")
-    services.finding_record(actor=sb_gb, certification_body=world.a.cb, severity="major",
-                            description="Auditors without valid qualification used")
+    request = services.suspension_request_create(
+        actor=sb_gb, certification_body=world.a.cb, reason="Witness audit showed unqualified auditors"
+    )
+    services.finding_record(
+        actor=sb_gb,
+        certification_body=world.a.cb,
+        severity="major",
+        description="Auditors without valid qualification used",
+    )
     mail.outbox.clear()
     services.suspension_request_transition(actor=op, pk=request.pk, name="accept", reason="Confirmed")
     assert refreshed(CertificationBody, world.a.cb.pk).state == S.SUSPENDED

@@ -43,9 +43,14 @@ def apply(world, *, who=Role.MF_SUBMITTER):
         scheme = Scheme.objects.get(code="ac")
         tech = Technology.objects.get(code="capacitors")
         site = Site.objects.filter(manufacturer=world.a.manufacturer).first()
-    return services.application_create(actor=applicant, certification_body=world.a.cb, scheme=scheme,
-                                       technologies=[tech], component_types="Multilayer ceramic capacitors 0402",
-                                       sites=[site])
+    return services.application_create(
+        actor=applicant,
+        certification_body=world.a.cb,
+        scheme=scheme,
+        technologies=[tech],
+        component_types="Multilayer ceramic capacitors 0402",
+        sites=[site],
+    )
 
 
 def through_qms(world, app):
@@ -153,8 +158,13 @@ def test_auditors_join_a_team_only_through_the_assignment_check(world):
     _u, mf = world.a.users[Role.MF_ADMIN]
     _u, mgr = world.a.users[Role.CB_CERTIFICATION_MANAGER]
     services.application_transition(actor=mf, pk=app.pk, name="submit")
-    declaration_sign(actor=mgr, auditor=world.a.records[Auditor], signed_on=timezone.now().date(),
-                     interests="Shareholder", conflicted_manufacturers=[world.a.manufacturer])
+    declaration_sign(
+        actor=mgr,
+        auditor=world.a.records[Auditor],
+        signed_on=timezone.now().date(),
+        interests="Shareholder",
+        conflicted_manufacturers=[world.a.manufacturer],
+    )
     with pytest.raises(ValidationFailed) as exc:
         services.evaluation_auditor_assign(actor=mgr, application=app, auditor=world.a.records[Auditor])
     assert exc.value.code == "auditor_not_assignable"
@@ -172,18 +182,26 @@ def test_evidence_is_typed_by_content_stored_under_a_server_name(world):
     app = apply(world)
     _u, mf = world.a.users[Role.MF_SUBMITTER]
     effective = timezone.now().date() - timedelta(days=40)
-    evidence = services.evidence_upload(actor=mf, application=app, title="Quality manual rev. 7",
-                                        effective_on=effective,
-                                        file=SimpleUploadedFile("../../etc/passwd.pdf", PDF, content_type="text/html"))
+    evidence = services.evidence_upload(
+        actor=mf,
+        application=app,
+        title="Quality manual rev. 7",
+        effective_on=effective,
+        file=SimpleUploadedFile("../../etc/passwd.pdf", PDF, content_type="text/html"),
+    )
     assert evidence.content_type == "application/pdf" and evidence.stage == A.INQUIRY
     assert evidence.original_name == "passwd.pdf" and evidence.storage_name.endswith(".pdf")
     assert evidence.file.name == f"evidence/{evidence.storage_name}" and "passwd" not in evidence.file.name
     assert evidence.effective_on == effective and evidence.uploaded_at.date() == timezone.now().date()
-    for name, content in [("manual.pdf", b"<html><script>alert(1)</script>"), ("x.pdf", b""),
-                          ("photo.png", b"GIF89a....")]:
+    for name, content in [
+        ("manual.pdf", b"<html><script>alert(1)</script>"),
+        ("x.pdf", b""),
+        ("photo.png", b"GIF89a...."),
+    ]:
         with pytest.raises(ValidationFailed) as exc:
-            services.evidence_upload(actor=mf, application=app, title="x", effective_on=effective,
-                                     file=SimpleUploadedFile(name, content))
+            services.evidence_upload(
+                actor=mf, application=app, title="x", effective_on=effective, file=SimpleUploadedFile(name, content)
+            )
         assert "file" in exc.value.errors
     with scope(SYSTEM):
         assert Evidence.objects.filter(application=app).count() == 1
@@ -196,8 +214,13 @@ def test_oversized_evidence_is_refused(world, settings):
     app = apply(world)
     _u, mf = world.a.users[Role.MF_SUBMITTER]
     with pytest.raises(ValidationFailed) as exc:
-        services.evidence_upload(actor=mf, application=app, title="big", effective_on=timezone.now().date(),
-                                 file=SimpleUploadedFile("big.pdf", PDF + b"0" * 2048))
+        services.evidence_upload(
+            actor=mf,
+            application=app,
+            title="big",
+            effective_on=timezone.now().date(),
+            file=SimpleUploadedFile("big.pdf", PDF + b"0" * 2048),
+        )
     assert "larger" in exc.value.errors["file"][0]
 
 
@@ -208,8 +231,13 @@ def test_another_manufacturer_cannot_add_or_see_evidence(world):
     app = apply(world)
     _u, other = world.b.users[Role.MF_ADMIN]
     with pytest.raises(NotFound):
-        services.evidence_upload(actor=other, application=app, title="x", effective_on=timezone.now().date(),
-                                 file=SimpleUploadedFile("a.pdf", PDF))
+        services.evidence_upload(
+            actor=other,
+            application=app,
+            title="x",
+            effective_on=timezone.now().date(),
+            file=SimpleUploadedFile("a.pdf", PDF),
+        )
 
 
 # --- certificates (CE-01, CE-02) --------------------------------------------------------------------
@@ -245,16 +273,20 @@ def test_each_change_is_a_new_revision_and_earlier_ones_stay(world):
     with pytest.raises(IllegalTransition):  # a suspended certificate cannot be recertified
         services.certificate_transition(actor=mgr, pk=cert.pk, name="recertify", reason="x")
     services.certificate_transition(actor=mgr, pk=cert.pk, name="reinstate", reason="Correction verified")
-    services.certificate_update_scope(actor=mgr, pk=cert.pk, reason="0201 size added",
-                                      component_types="Multilayer ceramic capacitors 0201 and 0402")
+    services.certificate_update_scope(
+        actor=mgr, pk=cert.pk, reason="0201 size added", component_types="Multilayer ceramic capacitors 0201 and 0402"
+    )
     with scope(SYSTEM):
         revisions = list(CertificateRevision.objects.filter(certificate=cert).order_by("number"))
     assert [r.number for r in revisions] == [1, 2, 3, 4]
     assert [r.snapshot["state"] for r in revisions] == ["valid", "suspended", "valid", "valid"]
-    assert "0201" in revisions[-1].snapshot["component_types"] and "0201" not in revisions[0].snapshot["component_types"]
+    assert (
+        "0201" in revisions[-1].snapshot["component_types"] and "0201" not in revisions[0].snapshot["component_types"]
+    )
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
-        cur.execute("UPDATE certification_certificaterevision SET reason = 'rewritten' WHERE id = %s",
-                    [revisions[0].pk])
+        cur.execute(
+            "UPDATE certification_certificaterevision SET reason = 'rewritten' WHERE id = %s", [revisions[0].pk]
+        )
 
 
 @pytest.mark.req("CE-02")
@@ -363,7 +395,21 @@ def test_register_search_reveals_nothing_private(world):
     cert = issued(world)
     records, _page = register_search(RegisterQuery(number=cert.number))
     assert set(records[0]) == {
-        "number", "status", "status_label", "status_since", "mark_allowed", "scheme", "manufacturer",
-        "certification_body", "technologies", "component_types", "specifications", "sites", "issued_on",
-        "period_start", "expires_on", "revision", "checked_at",
+        "number",
+        "status",
+        "status_label",
+        "status_since",
+        "mark_allowed",
+        "scheme",
+        "manufacturer",
+        "certification_body",
+        "technologies",
+        "component_types",
+        "specifications",
+        "sites",
+        "issued_on",
+        "period_start",
+        "expires_on",
+        "revision",
+        "checked_at",
     }
