@@ -67,13 +67,19 @@ class Application(FSMModelMixin, models.Model):
     """
 
     reference = models.CharField(_("reference"), max_length=40, unique=True)
-    manufacturer = models.ForeignKey("manufacturers.Manufacturer", on_delete=models.PROTECT,
-                                     related_name="applications")
-    certification_body = models.ForeignKey("bodies.CertificationBody", on_delete=models.PROTECT,
-                                           related_name="applications")
+    manufacturer = models.ForeignKey(
+        "manufacturers.Manufacturer", on_delete=models.PROTECT, related_name="applications"
+    )
+    certification_body = models.ForeignKey(
+        "bodies.CertificationBody", on_delete=models.PROTECT, related_name="applications"
+    )
     scheme = models.ForeignKey("bodies.Scheme", on_delete=models.PROTECT, related_name="+")
-    route = models.CharField(_("qualification route"), max_length=30, choices=QualificationRoute.choices,
-                             default=QualificationRoute.TECHNOLOGY_QUALIFICATION)
+    route = models.CharField(
+        _("qualification route"),
+        max_length=30,
+        choices=QualificationRoute.choices,
+        default=QualificationRoute.TECHNOLOGY_QUALIFICATION,
+    )
     technologies = models.ManyToManyField("bodies.Technology", related_name="+", verbose_name=_("technologies"))
     component_types = models.TextField(_("component types"))
     specifications = models.TextField(_("specifications"), blank=True)
@@ -85,8 +91,11 @@ class Application(FSMModelMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    tenancy = Tenancy(cb="certification_body", manufacturer="manufacturer",
-                      country=("certification_body__country", "manufacturer__country"))
+    tenancy = Tenancy(
+        cb="certification_body",
+        manufacturer="manufacturer",
+        country=("certification_body__country", "manufacturer__country"),
+    )
     objects = TenantScopedManager()
 
     class Meta:
@@ -114,63 +123,119 @@ class Application(FSMModelMixin, models.Model):
             reasons.append(_("Name at least one site."))
         return list(dict.fromkeys(reasons))
 
-    @transition(field=state, source=A.INQUIRY, target=A.SUBMITTED, permission=_applicant,
-                conditions=[lambda app: not app.submission_blockers()], custom={"label": _("Submit application")})
+    @transition(
+        field=state,
+        source=A.INQUIRY,
+        target=A.SUBMITTED,
+        permission=_applicant,
+        conditions=[lambda app: not app.submission_blockers()],
+        custom={"label": _("Submit application")},
+    )
     def submit(self) -> None:
         """The manufacturer submits the application to the CB."""
         self.submitted_on = timezone.now().date()
 
-    @transition(field=state, source=A.SUBMITTED, target=A.UNDER_REVIEW, permission=_cb_staff,
-                custom={"label": _("Start review")})
+    @transition(
+        field=state,
+        source=A.SUBMITTED,
+        target=A.UNDER_REVIEW,
+        permission=_cb_staff,
+        custom={"label": _("Start review")},
+    )
     def start_review(self) -> None:
         """The CB reviews the application for completeness and scope."""
 
-    @transition(field=state, source=A.UNDER_REVIEW, target=A.QMS_ASSESSMENT, permission=_cb_decider,
-                conditions=[_has_team], custom={"label": _("Start preliminary QMS assessment")})
+    @transition(
+        field=state,
+        source=A.UNDER_REVIEW,
+        target=A.QMS_ASSESSMENT,
+        permission=_cb_decider,
+        conditions=[_has_team],
+        custom={"label": _("Start preliminary QMS assessment")},
+    )
     def start_qms_assessment(self) -> None:
         """The assigned team assesses the quality management system."""
 
-    @transition(field=state, source=A.QMS_ASSESSMENT, target=A.QMS_ACCEPTED, permission=_cb_assessor,
-                custom={"label": _("Accept the QMS")})
+    @transition(
+        field=state,
+        source=A.QMS_ASSESSMENT,
+        target=A.QMS_ACCEPTED,
+        permission=_cb_assessor,
+        custom={"label": _("Accept the QMS")},
+    )
     def accept_qms(self) -> None:
         """The QMS meets the requirements."""
 
-    @transition(field=state, source=A.QMS_ASSESSMENT, target=A.QMS_NOT_ACCEPTED, permission=_cb_assessor,
-                custom={"label": _("QMS not accepted (findings to the manufacturer)"), "reason_required": True})
+    @transition(
+        field=state,
+        source=A.QMS_ASSESSMENT,
+        target=A.QMS_NOT_ACCEPTED,
+        permission=_cb_assessor,
+        custom={"label": _("QMS not accepted (findings to the manufacturer)"), "reason_required": True},
+    )
     def refuse_qms(self) -> None:
         """The findings go back to the manufacturer, who corrects and resubmits."""
 
-    @transition(field=state, source=A.QMS_NOT_ACCEPTED, target=A.QMS_ASSESSMENT, permission=_applicant,
-                custom={"label": _("Resubmit after correcting the findings"), "reason_required": True})
+    @transition(
+        field=state,
+        source=A.QMS_NOT_ACCEPTED,
+        target=A.QMS_ASSESSMENT,
+        permission=_applicant,
+        custom={"label": _("Resubmit after correcting the findings"), "reason_required": True},
+    )
     def resubmit_qms(self) -> None:
         """The manufacturer says what it corrected."""
 
-    @transition(field=state, source=A.QMS_ACCEPTED, target=A.TECHNOLOGY_QUALIFICATION, permission=_cb_decider,
-                custom={"label": _("Start technology qualification / capability approval")})
+    @transition(
+        field=state,
+        source=A.QMS_ACCEPTED,
+        target=A.TECHNOLOGY_QUALIFICATION,
+        permission=_cb_decider,
+        custom={"label": _("Start technology qualification / capability approval")},
+    )
     def start_qualification(self) -> None:
         """Technology qualification or capability approval, by the application's route."""
 
-    @transition(field=state, source=A.TECHNOLOGY_QUALIFICATION, target=A.PRODUCT_CERTIFICATION,
-                permission=_cb_decider, custom={"label": _("Start product certification")})
+    @transition(
+        field=state,
+        source=A.TECHNOLOGY_QUALIFICATION,
+        target=A.PRODUCT_CERTIFICATION,
+        permission=_cb_decider,
+        custom={"label": _("Start product certification")},
+    )
     def start_product_certification(self) -> None:
         """Certification of the specific component types."""
 
-    @transition(field=state, source=A.PRODUCT_CERTIFICATION, target=A.CERTIFIED, permission=_cb_decider,
-                conditions=[lambda app: not app.submission_blockers()],
-                custom={"label": _("Certify (issues the certificate)")})
+    @transition(
+        field=state,
+        source=A.PRODUCT_CERTIFICATION,
+        target=A.CERTIFIED,
+        permission=_cb_decider,
+        conditions=[lambda app: not app.submission_blockers()],
+        custom={"label": _("Certify (issues the certificate)")},
+    )
     def certify(self) -> None:
         """The certification decision; the service issues the certificate in the same transaction (MF-03)."""
         self.decided_on = timezone.now().date()
 
-    @transition(field=state, source=[A.SUBMITTED, A.UNDER_REVIEW, A.QMS_NOT_ACCEPTED], target=A.REJECTED,
-                permission=_cb_decider, custom={"label": _("Reject"), "reason_required": True, "danger": True})
+    @transition(
+        field=state,
+        source=[A.SUBMITTED, A.UNDER_REVIEW, A.QMS_NOT_ACCEPTED],
+        target=A.REJECTED,
+        permission=_cb_decider,
+        custom={"label": _("Reject"), "reason_required": True, "danger": True},
+    )
     def reject(self) -> None:
         """The CB refuses the application; it stays in the register of refused applications."""
         self.decided_on = timezone.now().date()
 
-    @transition(field=state, source=[s for s in A.values if s not in (A.CERTIFIED, A.REJECTED, A.WITHDRAWN)],
-                target=A.WITHDRAWN, permission=_applicant,
-                custom={"label": _("Withdraw the application"), "reason_required": True, "danger": True})
+    @transition(
+        field=state,
+        source=[s for s in A.values if s not in (A.CERTIFIED, A.REJECTED, A.WITHDRAWN)],
+        target=A.WITHDRAWN,
+        permission=_applicant,
+        custom={"label": _("Withdraw the application"), "reason_required": True, "danger": True},
+    )
     def withdraw(self) -> None:
         """The applicant withdraws before certification."""
         self.decided_on = timezone.now().date()
@@ -185,8 +250,11 @@ class EvaluationAuditor(models.Model):
     assigned_by_label = models.CharField(max_length=200)
     assigned_at = models.DateTimeField(auto_now_add=True)
 
-    tenancy = Tenancy(cb="application__certification_body", manufacturer="application__manufacturer",
-                      country=("application__certification_body__country", "application__manufacturer__country"))
+    tenancy = Tenancy(
+        cb="application__certification_body",
+        manufacturer="application__manufacturer",
+        country=("application__certification_body__country", "application__manufacturer__country"),
+    )
     objects = TenantScopedManager()
 
     class Meta:
@@ -219,8 +287,11 @@ class Evidence(models.Model):
     uploaded_by_label = models.CharField(_("uploaded by"), max_length=200)
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    tenancy = Tenancy(cb="application__certification_body", manufacturer="application__manufacturer",
-                      country=("application__certification_body__country", "application__manufacturer__country"))
+    tenancy = Tenancy(
+        cb="application__certification_body",
+        manufacturer="application__manufacturer",
+        country=("application__certification_body__country", "application__manufacturer__country"),
+    )
     objects = TenantScopedManager()
 
     class Meta:
@@ -240,28 +311,37 @@ class Certificate(FSMModelMixin, models.Model):
     """
 
     number = models.CharField(_("number"), max_length=40, unique=True)
-    manufacturer = models.ForeignKey("manufacturers.Manufacturer", on_delete=models.PROTECT,
-                                     related_name="certificates")
-    certification_body = models.ForeignKey("bodies.CertificationBody", on_delete=models.PROTECT,
-                                           related_name="certificates")
+    manufacturer = models.ForeignKey(
+        "manufacturers.Manufacturer", on_delete=models.PROTECT, related_name="certificates"
+    )
+    certification_body = models.ForeignKey(
+        "bodies.CertificationBody", on_delete=models.PROTECT, related_name="certificates"
+    )
     scheme = models.ForeignKey("bodies.Scheme", on_delete=models.PROTECT, related_name="+")
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="certificates")
-    technologies = models.ManyToManyField("bodies.Technology", related_name="certificates",
-                                          verbose_name=_("technologies"))
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, null=True, blank=True, related_name="certificates"
+    )
+    technologies = models.ManyToManyField(
+        "bodies.Technology", related_name="certificates", verbose_name=_("technologies")
+    )
     component_types = models.TextField(_("component types"))
     specifications = models.TextField(_("specifications"), blank=True)
     sites = models.ManyToManyField("manufacturers.Site", related_name="certificates", verbose_name=_("sites"))
     issued_on = models.DateField(_("first issued on"))
     period_start = models.DateField(_("current period from"))
     expires_on = models.DateField(_("expires on"), db_index=True)
+    # When the next surveillance audit must have taken place (SV-01, SV-07); moved when an audit closes.
+    next_audit_due = models.DateField(_("next audit due"), null=True, blank=True, db_index=True)
     state = FSMField(_("status"), choices=C.choices, default=C.VALID, protected=True, db_index=True)
     revision = models.PositiveIntegerField(_("revision"), default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    tenancy = Tenancy(cb="certification_body", manufacturer="manufacturer",
-                      country=("certification_body__country", "manufacturer__country"))
+    tenancy = Tenancy(
+        cb="certification_body",
+        manufacturer="manufacturer",
+        country=("certification_body__country", "manufacturer__country"),
+    )
     objects = TenantScopedManager()
 
     class Meta:
@@ -281,37 +361,67 @@ class Certificate(FSMModelMixin, models.Model):
             return [str(_("The certificate has expired; recertification must be completed before expiry."))]
         return []
 
-    @transition(field=state, source=C.VALID, target=C.SUSPENDED, permission=_cb_decider,
-                custom={"label": _("Suspend"), "reason_required": True, "danger": True})
+    @transition(
+        field=state,
+        source=C.VALID,
+        target=C.SUSPENDED,
+        permission=_cb_decider,
+        custom={"label": _("Suspend"), "reason_required": True, "danger": True},
+    )
     def suspend(self) -> None:
         """Use of the certificate and the mark stops until reinstated."""
 
-    @transition(field=state, source=C.SUSPENDED, target=C.VALID, permission=_cb_decider,
-                conditions=[lambda c: c.expires_on >= timezone.now().date()],
-                custom={"label": _("Reinstate"), "reason_required": True})
+    @transition(
+        field=state,
+        source=C.SUSPENDED,
+        target=C.VALID,
+        permission=_cb_decider,
+        conditions=[lambda c: c.expires_on >= timezone.now().date()],
+        custom={"label": _("Reinstate"), "reason_required": True},
+    )
     def reinstate(self) -> None:
         """The correction was verified."""
 
-    @transition(field=state, source=[C.VALID, C.SUSPENDED], target=C.WITHDRAWN, permission=_cb_decider,
-                custom={"label": _("Withdraw"), "reason_required": True, "danger": True})
+    @transition(
+        field=state,
+        source=[C.VALID, C.SUSPENDED],
+        target=C.WITHDRAWN,
+        permission=_cb_decider,
+        custom={"label": _("Withdraw"), "reason_required": True, "danger": True},
+    )
     def withdraw(self) -> None:
         """Final: the certificate is withdrawn."""
 
-    @transition(field=state, source=[C.VALID, C.SUSPENDED], target=C.EXPIRED, permission=_system_only,
-                custom={"label": _("Expire"), "reason_required": True, "system": True})
+    @transition(
+        field=state,
+        source=[C.VALID, C.SUSPENDED],
+        target=C.EXPIRED,
+        permission=_system_only,
+        custom={"label": _("Expire"), "reason_required": True, "system": True},
+    )
     def expire(self) -> None:
         """Three years passed without recertification (SV-06); taken by the sweep."""
 
-    @transition(field=state, source=C.VALID, target=C.VALID, permission=_cb_decider,
-                conditions=[lambda c: c.expires_on >= timezone.now().date()],
-                custom={"label": _("Recertify (next validity period)"), "reason_required": True})
+    @transition(
+        field=state,
+        source=C.VALID,
+        target=C.VALID,
+        permission=_cb_decider,
+        conditions=[lambda c: c.expires_on >= timezone.now().date()],
+        custom={"label": _("Recertify (next validity period)"), "reason_required": True},
+    )
     def recertify(self) -> None:
         """The next three-year period follows the current one."""
         self.period_start = self.expires_on
         self.expires_on = add_years(self.expires_on, settings.IECQ_CERTIFICATE_YEARS)
 
-    @transition(field=state, source=C.VALID, target=C.VALID, permission=_operator,
-                custom={"label": _("Transfer to another CB"), "reason_required": True})
+    @transition(
+        field=state,
+        source=C.VALID,
+        target=C.VALID,
+        permission=_operator,
+        custom={"label": _("Transfer to another CB"), "reason_required": True},
+    )
     def transfer(self) -> None:
         """The service sets the new CB; history and revisions stay with the certificate."""
 
@@ -326,8 +436,11 @@ class CertificateRevision(models.Model):
     created_by_label = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    tenancy = Tenancy(cb="certificate__certification_body", manufacturer="certificate__manufacturer",
-                      country=("certificate__certification_body__country", "certificate__manufacturer__country"))
+    tenancy = Tenancy(
+        cb="certificate__certification_body",
+        manufacturer="certificate__manufacturer",
+        country=("certificate__certification_body__country", "certificate__manufacturer__country"),
+    )
     objects = TenantScopedManager()
     objects_append = models.Manager()
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from bodies.assignment import ensure_assignable
 from bodies.models import Auditor, CertificationBody, Scheme, Technology
-from iecq.dates import add_years
+from iecq.dates import add_months, add_years
 from iecq.errors import Forbidden, ValidationFailed
 from iecq.principals import Principal
 from iecq.selectors import get_visible, visible
@@ -99,9 +99,14 @@ def application_create(
     techs, own_sites = _check_scope(manufacturer=manufacturer, technologies=technologies, sites=sites, actor=actor)
     engagement_open(actor=_as_system_for_engagement(actor), manufacturer=manufacturer, certification_body_id=cb.pk)
     application = Application.objects.create(
-        reference=f"pending-{uuid.uuid4().hex}", manufacturer=manufacturer, certification_body=cb,
-        scheme_id=getattr(scheme, "pk", scheme), route=route, component_types=component_types.strip(),
-        specifications=specifications.strip(), created_by_label=actor.label,
+        reference=f"pending-{uuid.uuid4().hex}",
+        manufacturer=manufacturer,
+        certification_body=cb,
+        scheme_id=getattr(scheme, "pk", scheme),
+        route=route,
+        component_types=component_types.strip(),
+        specifications=specifications.strip(),
+        created_by_label=actor.label,
     )
     application.reference = f"APP-{application.created_at:%Y}-{application.pk:06d}"
     application.save(update_fields=["reference"])
@@ -121,8 +126,11 @@ def _as_system_for_engagement(actor: Principal) -> Principal:
 def application_update(*, actor: Principal, pk: object, **changes) -> Application:
     """Change the scope of an application while it is still an inquiry."""
     application = get_visible(Application, actor, pk, for_update=True)
-    if not (actor.is_manufacturer and actor.manufacturer_id == application.manufacturer_id
-            and actor.has_role(*MF_APPLICANTS)):
+    if not (
+        actor.is_manufacturer
+        and actor.manufacturer_id == application.manufacturer_id
+        and actor.has_role(*MF_APPLICANTS)
+    ):
         raise Forbidden(_("Only the applicant changes its application."))
     if application.state != A.INQUIRY:
         raise ValidationFailed(errors={"state": [_("A submitted application can no longer be changed.")]})
@@ -132,7 +140,8 @@ def application_update(*, actor: Principal, pk: object, **changes) -> Applicatio
     techs, own_sites = _check_scope(
         manufacturer=application.manufacturer,
         technologies=changes.get("technologies", application.technologies.all()),
-        sites=changes.get("sites", application.sites.all()), actor=actor,
+        sites=changes.get("sites", application.sites.all()),
+        actor=actor,
     )
     for field in ("component_types", "specifications", "route"):
         if field in changes:
@@ -176,23 +185,31 @@ def evaluation_auditor_assign(
 ) -> EvaluationAuditor:
     """Put an auditor on the evaluation team, only if the assignment check finds nothing (CB-03, CB-04)."""
     application = get_visible(Application, actor, getattr(application, "pk", application), for_update=True)
-    if not (actor.is_cb and actor.certification_body_id == application.certification_body_id
-            and actor.has_role(*CB_DECIDERS)):
+    if not (
+        actor.is_cb
+        and actor.certification_body_id == application.certification_body_id
+        and actor.has_role(*CB_DECIDERS)
+    ):
         raise Forbidden(_("The CB's certification manager assigns the audit team."))
     if application.state not in OPEN_APPLICATION_STATES or application.state == A.INQUIRY:
         raise ValidationFailed(errors={"application": [_("The team is assigned while the application is open.")]})
     auditor = get_visible(Auditor, actor, getattr(auditor, "pk", auditor))
     for technology in application.technologies.all():
-        ensure_assignable(auditor, certification_body_id=application.certification_body_id,
-                          manufacturer_id=application.manufacturer_id, technology=technology)
+        ensure_assignable(
+            auditor,
+            certification_body_id=application.certification_body_id,
+            manufacturer_id=application.manufacturer_id,
+            technology=technology,
+        )
     if role not in EvaluationRole.values:
         raise ValidationFailed(errors={"role": [_("Unknown role.")]})
     if role == EvaluationRole.LEAD and application.evaluation_auditors.filter(role=EvaluationRole.LEAD).exists():
         raise ValidationFailed(errors={"role": [_("The team already has a lead auditor.")]})
     try:
         with transaction.atomic():
-            return EvaluationAuditor.objects.create(application=application, auditor=auditor, role=role,
-                                                    assigned_by_label=actor.label)
+            return EvaluationAuditor.objects.create(
+                application=application, auditor=auditor, role=role, assigned_by_label=actor.label
+            )
     except IntegrityError:
         raise ValidationFailed(errors={"auditor": [_("This auditor is already on the team.")]}) from None
 
@@ -220,14 +237,20 @@ def evidence_upload(
     checked = check_upload(file)
     storage_name = checked.storage_name
     evidence = Evidence(
-        application=application, stage=application.state, title=title.strip()[:200], effective_on=effective_on,
-        storage_name=storage_name, original_name=checked.original_name, content_type=checked.content_type,
-        size=checked.size, sha256=checked.sha256, uploaded_by_label=actor.label,
+        application=application,
+        stage=application.state,
+        title=title.strip()[:200],
+        effective_on=effective_on,
+        storage_name=storage_name,
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by_label=actor.label,
     )
     evidence.file.save(storage_name, file, save=False)
     evidence.save()
     return evidence
-
 
 
 # --- certificates -----------------------------------------------------------------------------------
@@ -274,15 +297,23 @@ def certificate_issue(*, actor: Principal, application: Application) -> Certific
     today = timezone.now().date()
     cb = application.certification_body
     cert = Certificate.objects.create(
-        number=_allocate_number(cb, application.scheme), manufacturer=application.manufacturer, certification_body=cb,
-        scheme=application.scheme, application=application, component_types=application.component_types,
-        specifications=application.specifications, issued_on=today, period_start=today,
+        number=_allocate_number(cb, application.scheme),
+        manufacturer=application.manufacturer,
+        certification_body=cb,
+        scheme=application.scheme,
+        application=application,
+        component_types=application.component_types,
+        specifications=application.specifications,
+        issued_on=today,
+        period_start=today,
         expires_on=add_years(today, settings.IECQ_CERTIFICATE_YEARS),
+        next_audit_due=add_months(today, settings.IECQ_SURVEILLANCE_NORMAL_MONTHS),
     )
     cert.technologies.set(application.technologies.all())
     cert.sites.set(application.sites.all())
-    _revise(cert, actor=actor, reason=_("Issued after application %(ref)s.") % {"ref": application.reference},
-            first=True)
+    _revise(
+        cert, actor=actor, reason=_("Issued after application %(ref)s.") % {"ref": application.reference}, first=True
+    )
     return cert
 
 
@@ -319,8 +350,9 @@ def certificate_transfer(
     cert.certification_body = target
     cert.save(update_fields=["certification_body", "updated_at"])
     engagement_open(actor=actor, manufacturer=cert.manufacturer, certification_body_id=target.pk)
-    _revise(cert, actor=actor, reason=_("Transferred from %(source)s: %(reason)s") % {"source": source,
-                                                                                       "reason": reason})
+    _revise(
+        cert, actor=actor, reason=_("Transferred from %(source)s: %(reason)s") % {"source": source, "reason": reason}
+    )
     return cert
 
 
@@ -328,8 +360,7 @@ def certificate_transfer(
 def certificate_update_scope(*, actor: Principal, pk: object, reason: str, **changes) -> Certificate:
     """Change a valid certificate's scope (component types, specifications, sites, technologies): a new revision."""
     cert = get_visible(Certificate, actor, pk, for_update=True)
-    if not (actor.is_cb and actor.certification_body_id == cert.certification_body_id
-            and actor.has_role(*CB_DECIDERS)):
+    if not (actor.is_cb and actor.certification_body_id == cert.certification_body_id and actor.has_role(*CB_DECIDERS)):
         raise Forbidden(_("The CB's certification manager changes a certificate's scope."))
     if cert.state != C.VALID:
         raise ValidationFailed(errors={"state": [_("Only a valid certificate's scope can change.")]})
@@ -339,8 +370,10 @@ def certificate_update_scope(*, actor: Principal, pk: object, reason: str, **cha
     if unknown:
         raise ValidationFailed(errors={name: [_("This field cannot be changed.")] for name in unknown})
     techs, own_sites = _check_scope(
-        manufacturer=cert.manufacturer, technologies=changes.get("technologies", cert.technologies.all()),
-        sites=changes.get("sites", cert.sites.all()), actor=actor,
+        manufacturer=cert.manufacturer,
+        technologies=changes.get("technologies", cert.technologies.all()),
+        sites=changes.get("sites", cert.sites.all()),
+        actor=actor,
     )
     outside = [p for t in techs for p in cert.certification_body.may_certify(t) if "CB-02" in str(p)]
     if outside:
@@ -362,11 +395,17 @@ def certificate_expire_overdue(*, actor: Principal, today: date | None = None) -
         raise Forbidden(_("Expiring certificates is the scheduler's work."))
     today = today or timezone.now().date()
     expired = []
-    for cert in visible(Certificate, actor).filter(state__in=[C.VALID, C.SUSPENDED], expires_on__lt=today) \
-            .select_for_update(skip_locked=True):
-        transition(cert, "expire", actor=actor,
-                   reason=_("Not recertified before %(day)s.") % {"day": cert.expires_on.isoformat()})
+    for cert in (
+        visible(Certificate, actor)
+        .filter(state__in=[C.VALID, C.SUSPENDED], expires_on__lt=today)
+        .select_for_update(skip_locked=True)
+    ):
+        transition(
+            cert,
+            "expire",
+            actor=actor,
+            reason=_("Not recertified before %(day)s.") % {"day": cert.expires_on.isoformat()},
+        )
         _revise(cert, actor=actor, reason="expired")
         expired.append(cert)
     return expired
-

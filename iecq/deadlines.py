@@ -17,6 +17,9 @@ class Deadline:
     record: models.Model
     certification_body_id: int | None
     description: str
+    manufacturer_id: int | None = None
+    audience: tuple[str, ...] = ("cb",)  # who is reminded: "cb" managers, "manufacturer" quality, "operator"
+    url: str = ""
 
     @property
     def key(self) -> str:

@@ -58,3 +58,51 @@ def sessions_clear() -> None:
 
     with scope(system_principal("expired session cleanup")):
         import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+
+
+@shared_task(name="iecq.tasks.deadline_sweep", acks_late=True)
+def deadline_sweep() -> dict[str, Any]:
+    """SC-01: remind about what falls due and escalate what is overdue; safe to run twice at once (SC-02)."""
+    from .scheduler import sweep
+
+    report = sweep()
+    return {
+        "today": report.today.isoformat(),
+        "deadlines": report.deadlines,
+        "sent": report.reminders_sent,
+        "already_sent": report.reminders_already_sent,
+        "escalations": report.escalations,
+    }
+
+
+@shared_task(name="iecq.tasks.outbox_dispatch", autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+def outbox_dispatch(batch: int = 100) -> int:
+    """Send unsent emails of the outbox, each row locked while it is sent so two workers never share one."""
+    from django.core.mail import EmailMessage
+    from django.utils import timezone
+
+    from .models import EmailOutbox
+
+    sent = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                EmailOutbox.objects.select_for_update(skip_locked=True)
+                .filter(sent_at__isnull=True, attempts__lt=10)
+                .order_by("pk")[:batch]
+            )
+            if not rows:
+                return sent
+            for row in rows:
+                message = EmailMessage(row.subject, row.body, to=[row.to], headers={"Message-ID": row.message_id})
+                try:
+                    message.send(fail_silently=False)
+                except OSError as exc:
+                    row.attempts += 1
+                    row.last_error = str(exc)[:2000]
+                    row.save(update_fields=["attempts", "last_error"])
+                    continue
+                row.sent_at = timezone.now()
+                row.attempts += 1
+                row.save(update_fields=["sent_at", "attempts"])
+                sent += 1

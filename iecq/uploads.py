@@ -48,7 +48,9 @@ def check_upload(file, *, field: str = "file") -> CheckedUpload:
         raise ValidationFailed(errors={field: [_("The file is empty.")]})
     if size > settings.IECQ_EVIDENCE_MAX_BYTES:
         raise ValidationFailed(
-            errors={field: [_("The file is larger than %(mb)d MB.") % {"mb": settings.IECQ_EVIDENCE_MAX_BYTES // 2**20}]}
+            errors={
+                field: [_("The file is larger than %(mb)d MB.") % {"mb": settings.IECQ_EVIDENCE_MAX_BYTES // 2**20}]
+            }
         )
     file.seek(0)
     content_type, extension = sniff_content_type(file.read(16))

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class SurveillanceConfig(AppConfig):
-    """The surveillance app; its models arrive with their own issue."""
+    """Surveillance of certified manufacturers: audits, samples, complaints, nonconformities, PCNs."""
 
     name = "surveillance"

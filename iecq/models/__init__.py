@@ -1,7 +1,8 @@
 """Principals (users, organisations, memberships, API tokens) and the append-only transition log."""
 
 from .log import TransitionLog
+from .notifications import EmailOutbox, Notification, Reminder
 from .principals import Membership, Organisation, User
 from .tokens import ApiToken
 
-__all__ = ["ApiToken", "Membership", "Organisation", "TransitionLog", "User"]
+__all__ = ["ApiToken", "EmailOutbox", "Membership", "Notification", "Organisation", "Reminder", "TransitionLog", "User"]

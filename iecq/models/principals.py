@@ -15,6 +15,8 @@ class User(AbstractUser):
     totp_secret = models.CharField(_("TOTP secret"), max_length=64, blank=True, default="")
     totp_enabled = models.BooleanField(_("two-factor sign-in enabled"), default=False)
     language = models.CharField(_("preferred language"), max_length=8, blank=True, default="")
+    # The secret in the URL of the user's calendar feed (calendar apps cannot sign in); renewable.
+    calendar_token = models.CharField(max_length=64, blank=True, default="", db_index=True)
 
     class Meta:
         verbose_name = _("user")

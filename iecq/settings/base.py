@@ -157,6 +157,9 @@ CELERY_ENABLE_UTC = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic work; the deadline sweep (SC-01) joins this schedule with the surveillance issue.
 CELERY_BEAT_SCHEDULE = {
+    # SC-01: the sweep is idempotent (SC-02), so running it hourly costs little and catches up after outages.
+    "deadline-sweep": {"task": "iecq.tasks.deadline_sweep", "schedule": 3600.0},
+    "outbox-dispatch": {"task": "iecq.tasks.outbox_dispatch", "schedule": 300.0},
     "sessions-clear": {"task": "iecq.tasks.sessions_clear", "schedule": 24 * 3600.0},
 }
 
@@ -228,3 +231,20 @@ IECQ_EVIDENCE_MAX_BYTES = int(env("IECQ_EVIDENCE_MAX_BYTES", str(20 * 1024 * 102
 IECQ_PUBLIC_BASE_URL = env("IECQ_PUBLIC_BASE_URL", "http://127.0.0.1:8000")  # links printed in PDFs (QR code)
 IECQ_SIGNING_KEY = env("IECQ_SIGNING_KEY")  # base64 Ed25519 private key for signed verification answers
 IECQ_SIGNING_KEY_FILE = env("IECQ_SIGNING_KEY_FILE", str(BASE_DIR / "var" / "signing-key"))
+# Surveillance and scheduling
+IECQ_SURVEILLANCE_NORMAL_MONTHS = int(env("IECQ_SURVEILLANCE_NORMAL_MONTHS", "12"))  # SV-01
+IECQ_SURVEILLANCE_REDUCED_MONTHS = int(env("IECQ_SURVEILLANCE_REDUCED_MONTHS", "18"))  # SV-07
+IECQ_SURVEILLANCE_INCREASED_MONTHS = int(env("IECQ_SURVEILLANCE_INCREASED_MONTHS", "6"))  # SV-07
+IECQ_AUDIT_PLANNING_DAYS = int(env("IECQ_AUDIT_PLANNING_DAYS", "90"))  # plan audits this long before they fall due
+IECQ_NC_DAYS = {"major": 30, "minor": 90}  # SV-04: days to correct a nonconformity
+IECQ_REMINDER_DAYS = [int(d) for d in (env("IECQ_REMINDER_DAYS", "30,7,0") or "").split(",")]  # SC-02
+IECQ_DEADLINE_PROVIDERS = [
+    "bodies.deadlines.deadlines_due",
+    "certification.deadlines.deadlines_due",
+    "surveillance.deadlines.deadlines_due",
+]
+IECQ_ESCALATIONS = [
+    "certification.services.certificate_expire_overdue",  # SV-06
+    "bodies.services.certification_body_lapse_overdue",  # CB-09
+    "surveillance.services.audits_plan_due",  # SV-01, SV-06
+]
