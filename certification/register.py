@@ -94,12 +94,15 @@ def register_entry(number: str) -> dict | None:
         if cert is None:
             return None
         last_change = (
-            TransitionLog.objects.filter(content_type__model="certificate", content_type__app_label="certification",
-                                         object_id=cert.pk, field="state")
+            TransitionLog.objects.filter(
+                content_type__model="certificate",
+                content_type__app_label="certification",
+                object_id=cert.pk,
+                field="state",
+            )
             .exclude(source=F("target"))  # recertification and transfer keep the status
             .order_by("-at")
             .values_list("at", flat=True)
             .first()
         )
         return public_record(cert, status_since=last_change.date() if last_change else None)
-

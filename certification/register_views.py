@@ -20,11 +20,19 @@ def search(request: HttpRequest) -> HttpResponse:
     query = RegisterQuery(**{f: request.GET.get(f, "")[:200] for f in RegisterQuery.__dataclass_fields__})
     searched = any(vars(query).values())
     records, page = register_search(query, page=request.GET.get("page")) if searched else ([], None)
-    return render(request, "register/search.html", {
-        "query": query, "records": records, "page": page, "searched": searched,
-        "technologies": Technology.objects.all(), "statuses": CertificateState.choices,
-        "title": "Certificate register",
-    })
+    return render(
+        request,
+        "register/search.html",
+        {
+            "query": query,
+            "records": records,
+            "page": page,
+            "searched": searched,
+            "technologies": Technology.objects.all(),
+            "statuses": CertificateState.choices,
+            "title": "Certificate register",
+        },
+    )
 
 
 @require_GET
@@ -42,9 +50,17 @@ def verify_signed(request: HttpRequest, number: str) -> JsonResponse:
     """The verification answer as JSON signed with the platform's Ed25519 key, for offline checking."""
     record = register_entry(number)
     if record is None:
-        return JsonResponse({"type": "urn:iecq:problem:not_found", "title": "Not found", "status": 404,
-                             "detail": "No certificate has this number.", "code": "not_found"},
-                            status=404, content_type="application/problem+json")
+        return JsonResponse(
+            {
+                "type": "urn:iecq:problem:not_found",
+                "title": "Not found",
+                "status": 404,
+                "detail": "No certificate has this number.",
+                "code": "not_found",
+            },
+            status=404,
+            content_type="application/problem+json",
+        )
     return JsonResponse(signing.sign(record), json_dumps_params={"ensure_ascii": False})
 
 
@@ -54,10 +70,12 @@ def public_key(request: HttpRequest) -> JsonResponse:
     """The key that verifies signed answers: raw base64, PEM and its id."""
     import base64
 
-    return JsonResponse({
-        "algorithm": "Ed25519",
-        "key_id": signing.key_id(),
-        "public_key": base64.b64encode(signing.public_key_raw()).decode(),
-        "pem": signing.public_key_pem(),
-        "signed_bytes": "UTF-8 JSON of `payload` with sorted keys and no whitespace (separators ',' and ':')",
-    })
+    return JsonResponse(
+        {
+            "algorithm": "Ed25519",
+            "key_id": signing.key_id(),
+            "public_key": base64.b64encode(signing.public_key_raw()).decode(),
+            "pem": signing.public_key_pem(),
+            "signed_bytes": "UTF-8 JSON of `payload` with sorted keys and no whitespace (separators ',' and ':')",
+        }
+    )
