@@ -162,6 +162,95 @@ def add_certification_records(cb, manufacturer, marker: str, *, tech, auditor) -
         Certificate: certificate,
         CertificateRevision: revision,
         Contact: contact,
+        **add_surveillance_records(cb, manufacturer, marker, certificate=certificate, auditor=auditor),
+    }
+
+
+def add_surveillance_records(cb, manufacturer, marker: str, *, certificate, auditor) -> dict:
+    """An audit with its team, a sample, a nonconformity, a complaint, a PCN with a document."""
+    from django.core.files.base import ContentFile
+
+    from surveillance.models import (
+        AuditTeamMember,
+        Complaint,
+        Nonconformity,
+        PCNDocument,
+        ProcessChangeNotification,
+        ProductSample,
+        SurveillanceAudit,
+    )
+
+    today = timezone.now().date()
+    with scope(SYSTEM):
+        audit = SurveillanceAudit.objects.create(
+            certification_body=cb,
+            manufacturer=manufacturer,
+            certificate=certificate,
+            kind="surveillance",
+            due_on=today + timedelta(days=60),
+            plan=f"{marker} audit plan",
+        )
+        member = AuditTeamMember.objects.create(audit=audit, auditor=auditor, role="lead", assigned_by_label="fixture")
+        lab = TestLaboratory.objects.filter(owner=cb).first()
+        sample = ProductSample.objects.create(
+            certification_body=cb,
+            manufacturer=manufacturer,
+            certificate=certificate,
+            source="market",
+            description=f"{marker} sample",
+            taken_on=today,
+            laboratory=lab,
+        )
+        nc = Nonconformity.objects.create(
+            certification_body=cb,
+            manufacturer=manufacturer,
+            certificate=certificate,
+            audit=audit,
+            grade="minor",
+            requirement=f"{marker} clause 7.1",
+            description=f"{marker} finding",
+            due_on=today + timedelta(days=90),
+            raised_by_label="fixture",
+        )
+        complaint = Complaint.objects.create(
+            certification_body=cb,
+            manufacturer=manufacturer,
+            certificate=certificate,
+            kind="field_failure",
+            received_on=today,
+            source=f"{marker} customer",
+            description=f"{marker} failures",
+            recorded_by_label="fixture",
+        )
+        pcn = ProcessChangeNotification.objects.create(
+            certification_body=cb,
+            manufacturer=manufacturer,
+            certificate=certificate,
+            title=f"{marker} new furnace",
+            description=f"{marker} change",
+            planned_on=today,
+            submitted_by_label="fixture",
+        )
+        document = PCNDocument(
+            pcn=pcn,
+            title=f"{marker} drawing",
+            storage_name=f"{marker.lower()}-pcn-{pcn.pk}.pdf",
+            original_name="drawing.pdf",
+            content_type="application/pdf",
+            size=9,
+            sha256="0" * 64,
+            uploaded_by_label="fixture",
+        )
+        document.file.save(document.storage_name, ContentFile(b"%PDF-1.4\n"), save=False)
+        document.save()
+    return {
+        SurveillanceAudit: audit,
+        AuditTeamMember: member,
+        ProductSample: sample,
+        Nonconformity: nc,
+        Complaint: complaint,
+        ProcessChangeNotification: pcn,
+        PCNDocument: document,
     }
 
 
