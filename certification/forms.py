@@ -169,11 +169,14 @@ class EvidenceForm(forms.Form):
         widget=DateInput(),
         help_text=_("The date the document takes effect, not today's upload date. It cannot be in the future."),
     )
-    file = forms.FileField(
-        label=_("Document"),
-        help_text=_("PDF, PNG or JPEG, up to %(mb)d MB. The type is checked from the content, not from the name.")
-        % {"mb": settings.IECQ_EVIDENCE_MAX_BYTES // 2**20},
-    )
+    file = forms.FileField(label=_("Document"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Built per request, so that it is said in the user's language.
+        self.fields["file"].help_text = _(
+            "PDF, PNG or JPEG, up to %(mb)d MB. The type is checked from the content, not from the name."
+        ) % {"mb": settings.IECQ_EVIDENCE_MAX_BYTES // 2**20}
 
 
 class AuditorAssignForm(forms.Form):

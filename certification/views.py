@@ -11,7 +11,8 @@ from typing import Any, ClassVar
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import CharField, OuterRef, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Cast, Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -133,9 +134,9 @@ class ApplicationListView(LoginRequiredMixin, ScopedListView):
         ("certification_body.name", _("Certification body")),
         ("scheme.name", _("Scheme")),
         ("state", _("Stage")),
-        ("submitted_on", _("Submitted on")),
+        ("submitted", _("Submitted on")),
     ]
-    sortable = ("reference", "state", "submitted_on")
+    sortable = ("reference", "state", "submitted")
     detail_url_name = "certification:application-detail"
     create_url_name = "certification:application-create"
     portal_filter: ClassVar[type] = forms.ApplicationPortalFilter
@@ -145,6 +146,14 @@ class ApplicationListView(LoginRequiredMixin, ScopedListView):
         super().setup(request, *args, **kwargs)
         # The filter's choices are what this user sees, so it needs the request.
         self.filterset_class = partial(self.portal_filter, request=request)
+
+    def get_queryset(self) -> QuerySet:
+        # The list shows "—" for an inquiry not yet submitted rather than "None"; ISO text sorts as the date does.
+        return (
+            super()
+            .get_queryset()
+            .annotate(submitted=Coalesce(Cast("submitted_on", output_field=CharField()), Value("—")))
+        )
 
     def can_create(self) -> bool:
         return self.principal.is_manufacturer and self.principal.has_role(*MF_APPLICANTS)
@@ -185,8 +194,10 @@ class RefusedApplicationListView(ApplicationListView):
             .get_queryset()
             .filter(state__in=forms.REFUSED_STATES)
             .annotate(
-                decision_reason=Subquery(last_decision.values("reason")[:1]),
-                decided_by=Subquery(last_decision.values("actor_label")[:1]),
+                decision_reason=Coalesce(
+                    Subquery(last_decision.values("reason")[:1]), Value("—"), output_field=TextField()
+                ),
+                decided_by=Coalesce(Subquery(last_decision.values("actor_label")[:1]), Value("—")),
             )
             .order_by("-decided_on", "-pk")
         )

@@ -22,3 +22,21 @@ class SiteForm(forms.ModelForm):
 
     def validate_unique(self):
         """Uniqueness is the service's decision."""
+
+
+class ContactForm(forms.Form):
+    """A contact person (MF-05)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, help_text=_("Full name of the person."))
+    function = forms.CharField(
+        label=_("Function"), max_length=200, required=False, help_text=_("For example: quality manager.")
+    )
+    email = forms.EmailField(label=_("Email"), help_text=_("One contact per email address."))
+    phone = forms.CharField(
+        label=_("Phone"), max_length=40, required=False, help_text=_("With the international prefix.")
+    )
+    is_primary = forms.BooleanField(
+        label=_("Primary contact"),
+        required=False,
+        help_text=_("The certification bodies' first point of contact; replaces the current primary contact."),
+    )

@@ -1,4 +1,3 @@
-from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -8,26 +7,8 @@ from iecq.selectors import visible
 
 from . import selectors, services
 from .filters import ManufacturerFilter
-from .forms import ManufacturerForm, SiteForm
+from .forms import ContactForm, ManufacturerForm, SiteForm
 from .models import Contact, Manufacturer
-
-
-class ContactForm(forms.Form):
-    """A contact person (MF-05). Kept here until manufacturers/forms.py has one: that file is another change's."""
-
-    name = forms.CharField(label=_("Name"), max_length=200, help_text=_("Full name of the person."))
-    function = forms.CharField(
-        label=_("Function"), max_length=200, required=False, help_text=_("For example: quality manager.")
-    )
-    email = forms.EmailField(label=_("Email"), help_text=_("One contact per email address."))
-    phone = forms.CharField(
-        label=_("Phone"), max_length=40, required=False, help_text=_("With the international prefix.")
-    )
-    is_primary = forms.BooleanField(
-        label=_("Primary contact"),
-        required=False,
-        help_text=_("The certification bodies' first point of contact; replaces the current primary contact."),
-    )
 
 
 class ManufacturerListView(ScopedListView):

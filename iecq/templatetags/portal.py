@@ -22,7 +22,7 @@ def cell(obj, path: str):
         return date_format(value, "Y-m-d H:i") + " UTC"
     if isinstance(value, date):
         return date_format(value, "Y-m-d")
-    return value
+    return "—" if value is None or value == "" else value
 
 
 @register.filter
