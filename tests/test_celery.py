@@ -102,3 +102,32 @@ def test_tasks_are_sent_only_after_commit(world, worker, monkeypatch):
 def test_scoped_task_refuses_to_run_without_a_principal():
     with pytest.raises(ValueError, match="principal_ref"):
         scope_probe.apply(kwargs={}).get()
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.req("SC-01")
+@pytest.mark.req("SC-02")
+def test_the_real_worker_runs_the_sweep_and_a_second_delivery_sends_nothing(world, worker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from iecq.models import Reminder
+    from iecq.tasks import deadline_sweep
+    from iecq.tenancy import scope
+    from surveillance.models import SurveillanceAudit
+
+    from .factories import SYSTEM
+
+    with scope(SYSTEM):  # side A's open audit falls due in three days
+        SurveillanceAudit.objects.filter(pk=world.a.records[SurveillanceAudit].pk).update(
+            due_on=timezone.now().date() + timedelta(days=3)
+        )
+    first = deadline_sweep.apply_async().get(timeout=90)
+    duplicate = deadline_sweep.apply_async().get(timeout=90)  # the same message delivered again
+    assert first["sent"] > 0 and duplicate["sent"] == 0
+    assert duplicate["already_sent"] >= first["sent"]
+    with scope(SYSTEM):
+        keys = list(Reminder.objects.values_list("deadline_key", "step", "recipient_id"))
+    assert len(keys) == len(set(keys)) == first["sent"]

@@ -36,6 +36,15 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
     return items
 
 
+def unread_count(request) -> int:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    from ..models import Notification
+
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
 def portal(request) -> dict:
     principal = getattr(request, "principal", PUBLIC)
     return {
@@ -44,4 +53,5 @@ def portal(request) -> dict:
         "memberships": getattr(request, "memberships", []),
         "active_membership": getattr(request, "active_membership", None),
         "site_name": settings.IECQ_SITE_NAME,
+        "unread_notifications": unread_count(request),
     }

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import notifications, views
 
 app_name = "portal"
 urlpatterns = [
@@ -12,4 +12,8 @@ urlpatterns = [
     path("accounts/two-factor/", views.TwoFactorView.as_view(), name="two-factor"),
     path("accounts/organisation/", views.switch_membership, name="switch-membership"),
     path("settings/api-tokens/", views.TokenListView.as_view(), name="token-list"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/read/", notifications.notification_read, name="notifications-read"),
+    path("notifications/calendar/renew/", notifications.calendar_token_renew, name="calendar-renew"),
+    path("calendar.ics", notifications.calendar_feed, name="calendar-feed"),
 ]

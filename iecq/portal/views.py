@@ -287,7 +287,17 @@ def switch_membership(request: HttpRequest) -> HttpResponse:
 
 
 class HomeView(PrincipalMixin, TemplateView):
+    """What this person must do next: their unread reminders and decisions, newest first."""
+
     template_name = "portal/home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from ..models import Notification
+
+        context = super().get_context_data(**kwargs)
+        if self.request.user.is_authenticated:
+            context["todo"] = Notification.objects.filter(recipient=self.request.user, read_at__isnull=True)[:8]
+        return context
 
 
 class TokenCreateForm(forms.Form):
