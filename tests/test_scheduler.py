@@ -1,8 +1,7 @@
 """The deadline sweep (SC-01 … SC-03) and notifications (PL-07)."""
 
 import threading
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -208,7 +207,7 @@ def test_reminder_steps_and_leap_days():
 def test_today_is_the_utc_date_whatever_the_local_zone():
     # 23:30 UTC on the night European clocks go forward is already the next day in Auckland.
     with (
-        time_machine.travel(datetime(2026, 3, 28, 23, 30, tzinfo=dt_timezone.utc)),
+        time_machine.travel(datetime(2026, 3, 28, 23, 30, tzinfo=UTC)),
         timezone.override("Pacific/Auckland"),
     ):
         assert scheduler.today_utc() == date(2026, 3, 28)
