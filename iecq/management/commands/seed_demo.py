@@ -213,7 +213,8 @@ class Command(BaseCommand):
         self._staff(cbs)
         self._albion_auditors_and_lab(cbs["Albion Component Certification"], manufacturers, technologies)
         self._oversight(operator, cbs, manufacturers, supervisors)
-        self._certification(cbs, manufacturers, technologies)
+        certificates = self._certification(cbs, manufacturers, technologies)
+        self._surveillance(certificates)
 
         admin = Membership.objects.get(user__username="albion-admin")
         _token, secret = api_token_create(
@@ -598,6 +599,52 @@ class Command(BaseCommand):
             decider=albion_manager,
             auditor=siobhan,
         )
+        return certified
+
+    def _surveillance(self, certificates) -> None:
+        """An audit in progress with an open nonconformity, a complaint, a PCN, and the sweep's reminders."""
+        from iecq.scheduler import sweep
+        from surveillance import services as sv
+
+        manager = self._cb_person("albion-manager")
+        northgate = certificates["Northgate Microsystems"]
+        siobhan = Auditor.objects.get(email="siobhan.byrne@albion.example")
+        sv.complaint_record(
+            actor=manager,
+            certificate=northgate,
+            kind="field_failure",
+            received_on=self.today - timedelta(days=12),
+            source="Automotive tier-1 customer",
+            description="Three short circuits after 500 thermal cycles, lot 24-118.",
+        )
+        audit = sv.audit_plan(
+            actor=manager,
+            certificate=northgate,
+            kind="special",
+            trigger="complaint",
+            trigger_reference="Field failures lot 24-118",
+            due_on=self.today + timedelta(days=20),
+            plan="Failure analysis records, incoming inspection of tantalum powder, line 2.",
+        )
+        sv.audit_team_assign(actor=manager, audit=audit, auditor=siobhan, role="lead")
+        sv.audit_update(actor=manager, pk=audit.pk, scheduled_for=self.today)
+        sv.audit_transition(actor=manager, pk=audit.pk, name="schedule")
+        sv.audit_transition(actor=manager, pk=audit.pk, name="start")
+        sv.nonconformity_record(
+            actor=manager,
+            audit=audit,
+            grade="minor",
+            requirement="ISO 9001 clause 8.7",
+            description="Nonconforming lot 24-118 released without a documented concession.",
+        )
+        sv.pcn_submit(
+            actor=self._applicant(northgate.manufacturer),
+            certificate=northgate,
+            title="Second source for tantalum powder",
+            planned_on=self.today + timedelta(days=60),
+            description="Qualification of a second supplier of tantalum powder for case sizes C and D.",
+        )
+        sweep()
 
     def _print_logins(self) -> None:
         rows = [
