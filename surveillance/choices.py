@@ -72,3 +72,8 @@ class FrequencyLevel(models.TextChoices):
     REDUCED = "reduced", _("Reduced")
     NORMAL = "normal", _("Normal")
     INCREASED = "increased", _("Increased")
+
+
+class TeamRole(models.TextChoices):
+    LEAD = "lead", _("Lead auditor")
+    MEMBER = "member", _("Member")

@@ -25,6 +25,7 @@ from .choices import (
     SampleResult,
     SampleSource,
     SpecialAuditTrigger,
+    TeamRole,
 )
 
 TENANCY = Tenancy(
@@ -170,9 +171,7 @@ class AuditTeamMember(models.Model):
 
     audit = models.ForeignKey(SurveillanceAudit, on_delete=models.PROTECT, related_name="team")
     auditor = models.ForeignKey("bodies.Auditor", on_delete=models.PROTECT, related_name="audit_assignments")
-    role = models.CharField(
-        _("role"), max_length=10, choices=[("lead", _("Lead auditor")), ("member", _("Member"))], default="member"
-    )
+    role = models.CharField(_("role"), max_length=10, choices=TeamRole.choices, default=TeamRole.MEMBER)
     assigned_by_label = models.CharField(max_length=200)
     assigned_at = models.DateTimeField(auto_now_add=True)
 

@@ -151,7 +151,7 @@ def audit_transition(*, actor: Principal, pk: object, name: str, reason: str = "
             manufacturer_id=audit.manufacturer_id,
             certification_body_id=audit.certification_body_id,
             reviewed_in__isnull=True,
-            received_on__lte=audit.closed_on,
+            received_on__lte=audit.scheduled_for or audit.closed_on,  # what was there to review on the audit day
         ).update(reviewed_in=audit)
         if audit.certificate_id:
             cert = get_visible(Certificate, actor, audit.certificate_id, for_update=True)

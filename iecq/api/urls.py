@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("bodies.api.urls")),
     path("", include("manufacturers.api.urls")),
     path("", include("certification.api.urls")),
+    path("", include("surveillance.api.urls")),
     *router.urls,
 ]

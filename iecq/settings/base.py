@@ -203,6 +203,15 @@ SPECTACULAR_SETTINGS = {
         "EvaluationRoleEnum": "certification.choices.EvaluationRole",
         "ApplicationStateEnum": "certification.choices.ApplicationState",
         "MembershipRoleEnum": "iecq.roles.Role",
+        "KindEnum": "bodies.choices.CBAssessmentKind",
+        "ResultEnum": "bodies.choices.AssessmentResult",
+        "AuditKindEnum": "surveillance.choices.AuditKind",
+        "AuditStateEnum": "surveillance.choices.AuditState",
+        "AuditTeamRoleEnum": "surveillance.choices.TeamRole",
+        "ComplaintKindEnum": "surveillance.choices.ComplaintKind",
+        "NonconformityStateEnum": "surveillance.choices.NonconformityState",
+        "PCNStateEnum": "surveillance.choices.PCNState",
+        "SampleResultEnum": "surveillance.choices.SampleResult",
     },
 }
 
