@@ -14,8 +14,10 @@ from rest_framework.response import Response
 from iecq.api.viewsets import (
     PROBLEM_RESPONSES,
     HistoryMixin,
+    PrefetchMixin,
     ScopedViewSet,
     ServiceWriteMixin,
+    validated_body,
 )
 from iecq.errors import Forbidden, NotFound
 from iecq.principals import Principal
@@ -122,30 +124,6 @@ def _crud_schema(one: str, plural: str, read: type, *, create: str = "", change:
     if change:
         views["partial_update"] = extend_schema(summary=change, responses={200: read, **PROBLEM_RESPONSES})
     return views
-
-
-def _validated_body(serializer_class: type, request: Request, context: dict[str, Any]) -> dict[str, Any]:
-    """Validate an action's JSON body; like ServiceWriteMixin, a field the action does not accept is an error."""
-    if not isinstance(request.data, dict):
-        raise ValidationError({"non_field_errors": ["Send a JSON object."]})
-    serializer = serializer_class(data=request.data, context=context)
-    valid = serializer.is_valid()
-    errors = {name: ["This field is not accepted here."] for name in sorted(set(request.data) - set(serializer.fields))}
-    if not valid:
-        errors.update(serializer.errors)
-    if errors:
-        raise ValidationError(errors)
-    return serializer.validated_data
-
-
-class PrefetchMixin:
-    """Prefetch the many-to-many ids a list shows, so a page costs the same few queries whatever its length."""
-
-    list_prefetch_related: ClassVar[tuple[str, ...]] = ()
-
-    def get_queryset(self) -> models.QuerySet:
-        qs = super().get_queryset()
-        return qs.prefetch_related(*self.list_prefetch_related) if self.list_prefetch_related else qs
 
 
 class ReferenceDataViewSet(ServiceWriteMixin, ScopedViewSet):
@@ -414,7 +392,7 @@ class AuditorViewSet(ServiceWriteMixin, ScopedViewSet):
     def assignment_check(self, request: Request, pk: str | None = None) -> Response:
         auditor = self.get_object()  # 404 before the body is read, for auditors the caller cannot see
         try:
-            data = _validated_body(AssignmentCheckRequestSerializer, request, self.get_serializer_context())
+            data = validated_body(AssignmentCheckRequestSerializer, request, self.get_serializer_context())
         except ValidationError as exc:
             if any(e.code == "does_not_exist" for e in exc.detail.get("manufacturer", [])):
                 raise NotFound() from None  # a manufacturer the caller cannot see is as absent as the auditor

@@ -4,19 +4,25 @@ Reads go through the visibility rule (ScopedViewSet), writes through certificati
 record asks for the record first, so a record the caller cannot see answers 404 before its body is read.
 """
 
-from typing import Any, ClassVar
+from typing import Any
 
-from django.db import models
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from iecq.api.viewsets import PROBLEM_RESPONSES, TRANSITION_RESPONSES, HistoryMixin, ScopedViewSet, ServiceWriteMixin
+from iecq.api.viewsets import (
+    PROBLEM_RESPONSES,
+    TRANSITION_RESPONSES,
+    HistoryMixin,
+    PrefetchMixin,
+    ScopedViewSet,
+    ServiceWriteMixin,
+    validated_body,
+)
 from iecq.selectors import visible
 
 from .. import services
@@ -39,30 +45,6 @@ from .serializers import (
 READ_WRITE = ["get", "post", "patch", "head", "options"]
 READ_CREATE = ["get", "post", "head", "options"]  # also: reads plus actions
 DOCUMENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
-
-
-def _validated_body(serializer_class: type, request: Request, context: dict[str, Any]) -> dict[str, Any]:
-    """Validate an action's JSON body; like ServiceWriteMixin, a field the action does not accept is an error."""
-    if not isinstance(request.data, dict):
-        raise ValidationError({"non_field_errors": ["Send a JSON object."]})
-    serializer = serializer_class(data=request.data, context=context)
-    valid = serializer.is_valid()
-    errors = {name: ["This field is not accepted here."] for name in sorted(set(request.data) - set(serializer.fields))}
-    if not valid:
-        errors.update(serializer.errors)
-    if errors:
-        raise ValidationError(errors)
-    return serializer.validated_data
-
-
-class PrefetchMixin:
-    """Prefetch the many-to-many ids a list shows, so a page costs the same few queries whatever its length."""
-
-    list_prefetch_related: ClassVar[tuple[str, ...]] = ()
-
-    def get_queryset(self) -> models.QuerySet:
-        qs = super().get_queryset()
-        return qs.prefetch_related(*self.list_prefetch_related) if self.list_prefetch_related else qs
 
 
 def _crud_schema(one: str, plural: str, read: type, *, create: str = "", change: str = "") -> dict[str, Any]:
@@ -120,7 +102,7 @@ class ApplicationViewSet(PrefetchMixin, HistoryMixin, ServiceWriteMixin, ScopedV
         application = self.get_object()
         context = self.get_serializer_context()
         if request.method == "POST":
-            data = _validated_body(TeamAssignSerializer, request, context)
+            data = validated_body(TeamAssignSerializer, request, context)
             member = services.evaluation_auditor_assign(
                 actor=self.principal, application=application.pk, auditor=data["auditor"], role=data["role"]
             )
@@ -195,7 +177,7 @@ class CertificateViewSet(PrefetchMixin, HistoryMixin, ScopedViewSet):
     @action(detail=True, methods=["post"])
     def transfer(self, request: Request, pk: str | None = None) -> Response:
         cert = self.get_object()
-        data = _validated_body(CertificateTransferSerializer, request, self.get_serializer_context())
+        data = validated_body(CertificateTransferSerializer, request, self.get_serializer_context())
         cert = services.certificate_transfer(
             actor=self.principal, pk=cert.pk, to_certification_body=data["certification_body"], reason=data["reason"]
         )
@@ -209,7 +191,7 @@ class CertificateViewSet(PrefetchMixin, HistoryMixin, ScopedViewSet):
     @action(detail=True, methods=["post"])
     def scope(self, request: Request, pk: str | None = None) -> Response:
         cert = self.get_object()
-        data = dict(_validated_body(CertificateScopeSerializer, request, self.get_serializer_context()))
+        data = dict(validated_body(CertificateScopeSerializer, request, self.get_serializer_context()))
         reason = data.pop("reason")
         cert = services.certificate_update_scope(actor=self.principal, pk=cert.pk, reason=reason, **data)
         return self._read(cert)

@@ -114,6 +114,30 @@ def _transition_action(cls: type[ScopedViewSet], name: str) -> Callable[..., Res
     return action(detail=True, methods=["post"], url_path=name.replace("_", "-"), url_name=name)(perform)
 
 
+def validated_body(serializer_class: type, request: Request, context: dict[str, Any], *, partial: bool = False):
+    """Validate a JSON body; a field the endpoint does not accept is an error, never silently dropped."""
+    if not isinstance(request.data, dict):
+        raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+    serializer = serializer_class(data=request.data, partial=partial, context=context)
+    valid = serializer.is_valid()
+    errors = {name: ["This field is not accepted here."] for name in sorted(set(request.data) - set(serializer.fields))}
+    if not valid:
+        errors.update(serializer.errors)
+    if errors:
+        raise ValidationError(errors)
+    return serializer.validated_data
+
+
+class PrefetchMixin:
+    """Prefetch the many-to-many ids a list shows, so a page costs the same few queries whatever its length."""
+
+    list_prefetch_related: ClassVar[tuple[str, ...]] = ()
+
+    def get_queryset(self) -> models.QuerySet:
+        qs = super().get_queryset()
+        return qs.prefetch_related(*self.list_prefetch_related) if self.list_prefetch_related else qs
+
+
 class ServiceWriteMixin:
     """POST (create) and PATCH (update) through services; responses use the read serializer.
 
@@ -131,19 +155,7 @@ class ServiceWriteMixin:
         return super().get_serializer_class()
 
     def _validated(self, request: Request, *, partial: bool) -> dict[str, Any]:
-        """Validate the body; a field the resource does not accept is an error, never silently dropped."""
-        serializer = self.write_serializer_class(
-            data=request.data, partial=partial, context=self.get_serializer_context()
-        )
-        if not isinstance(request.data, dict):
-            raise ValidationError({"non_field_errors": ["Send a JSON object."]})
-        unknown = sorted(set(request.data) - set(serializer.fields))
-        serializer.is_valid(raise_exception=not unknown)
-        if unknown:
-            errors = {name: ["This field is not accepted here."] for name in unknown}
-            errors.update(serializer.errors)
-            raise ValidationError(errors)
-        return serializer.validated_data
+        return validated_body(self.write_serializer_class, request, self.get_serializer_context(), partial=partial)
 
     def _read(self, obj: models.Model, status_code: int) -> Response:
         return Response(self.serializer_class(obj, context=self.get_serializer_context()).data, status=status_code)

@@ -5,7 +5,7 @@ Reads go through the visibility rule (ScopedViewSet), writes through surveillanc
 record asks for the record first, so a record the caller cannot see answers 404 before its body is read.
 """
 
-from typing import Any, ClassVar
+from typing import Any
 
 from django.db import models
 from django.http import FileResponse
@@ -19,7 +19,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bodies.models import CertificationBody
-from iecq.api.viewsets import PROBLEM_RESPONSES, TRANSITION_RESPONSES, HistoryMixin, ScopedViewSet, ServiceWriteMixin
+from iecq.api.viewsets import (
+    PROBLEM_RESPONSES,
+    TRANSITION_RESPONSES,
+    HistoryMixin,
+    PrefetchMixin,
+    ScopedViewSet,
+    ServiceWriteMixin,
+    validated_body,
+)
 from iecq.errors import Forbidden
 from iecq.principals import Principal
 from iecq.selectors import get_visible, visible
@@ -74,30 +82,6 @@ READ_WRITE = ["get", "post", "patch", "head", "options"]
 READ_CREATE = ["get", "post", "head", "options"]  # also: reads plus actions
 READ_ONLY = ["get", "head", "options"]
 DOCUMENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
-
-
-def _validated_body(serializer_class: type, request: Request, context: dict[str, Any]) -> dict[str, Any]:
-    """Validate an action's body; like ServiceWriteMixin, a field the action does not accept is an error."""
-    if not isinstance(request.data, dict):
-        raise ValidationError({"non_field_errors": ["Send a JSON object."]})
-    serializer = serializer_class(data=request.data, context=context)
-    valid = serializer.is_valid()
-    errors = {name: ["This field is not accepted here."] for name in sorted(set(request.data) - set(serializer.fields))}
-    if not valid:
-        errors.update(serializer.errors)
-    if errors:
-        raise ValidationError(errors)
-    return serializer.validated_data
-
-
-class PrefetchMixin:
-    """Prefetch the many-to-many ids a list shows, so a page costs the same few queries whatever its length."""
-
-    list_prefetch_related: ClassVar[tuple[str, ...]] = ()
-
-    def get_queryset(self) -> models.QuerySet:
-        qs = super().get_queryset()
-        return qs.prefetch_related(*self.list_prefetch_related) if self.list_prefetch_related else qs
 
 
 def _crud_schema(
@@ -179,7 +163,7 @@ class AuditViewSet(HistoryMixin, ServiceWriteMixin, ScopedViewSet):
         audit = self.get_object()
         context = self.get_serializer_context()
         if request.method == "POST":
-            data = _validated_body(AuditTeamAssignSerializer, request, context)
+            data = validated_body(AuditTeamAssignSerializer, request, context)
             member = services.audit_team_assign(
                 actor=self.principal, audit=audit.pk, auditor=data["auditor"], role=data.get("role", "member")
             )
@@ -249,7 +233,7 @@ class NonconformityViewSet(HistoryMixin, ServiceWriteMixin, ScopedViewSet):
     @action(detail=True, methods=["post"])
     def respond(self, request: Request, pk: str | None = None) -> Response:
         nc = self.get_object()
-        data = _validated_body(CorrectiveActionSerializer, request, self.get_serializer_context())
+        data = validated_body(CorrectiveActionSerializer, request, self.get_serializer_context())
         nc = services.nonconformity_respond(actor=self.principal, pk=nc.pk, corrective_action=data["corrective_action"])
         return Response(self.serializer_class(nc, context=self.get_serializer_context()).data)
 
@@ -287,7 +271,7 @@ class SampleViewSet(PrefetchMixin, HistoryMixin, ServiceWriteMixin, ScopedViewSe
     @action(detail=True, methods=["post"])
     def result(self, request: Request, pk: str | None = None) -> Response:
         sample = self.get_object()
-        data = _validated_body(SampleResultSerializer, request, self.get_serializer_context())
+        data = validated_body(SampleResultSerializer, request, self.get_serializer_context())
         sample = services.sample_result_record(actor=self.principal, pk=sample.pk, **data)
         return Response(self.serializer_class(sample, context=self.get_serializer_context()).data)
 
@@ -356,7 +340,7 @@ class PCNViewSet(HistoryMixin, ServiceWriteMixin, ScopedViewSet):
     @action(detail=True, methods=["post"])
     def classify(self, request: Request, pk: str | None = None) -> Response:
         pcn = self.get_object()
-        data = _validated_body(PCNClassifySerializer, request, self.get_serializer_context())
+        data = validated_body(PCNClassifySerializer, request, self.get_serializer_context())
         return self._read(services.pcn_classify(actor=self.principal, pk=pcn.pk, **data))
 
     @extend_schema(
@@ -367,7 +351,7 @@ class PCNViewSet(HistoryMixin, ServiceWriteMixin, ScopedViewSet):
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:
         pcn = self.get_object()
-        data = _validated_body(PCNCloseSerializer, request, self.get_serializer_context())
+        data = validated_body(PCNCloseSerializer, request, self.get_serializer_context())
         return self._read(services.pcn_close(actor=self.principal, pk=pcn.pk, **data))
 
     @extend_schema(
@@ -378,7 +362,7 @@ class PCNViewSet(HistoryMixin, ServiceWriteMixin, ScopedViewSet):
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def documents(self, request: Request, pk: str | None = None) -> Response:
         pcn = self.get_object()  # before the body is parsed: an invisible PCN is a 404, whatever was sent
-        data = _validated_body(PCNDocumentUploadSerializer, request, self.get_serializer_context())
+        data = validated_body(PCNDocumentUploadSerializer, request, self.get_serializer_context())
         document = services.pcn_document_upload(actor=self.principal, pcn=pcn.pk, **data)
         return Response(PCNDocumentSerializer(document, context=self.get_serializer_context()).data, status=201)
 
