@@ -17,6 +17,7 @@ urlpatterns = [
     path("bodies/", include("bodies.urls")),
     path("manufacturers/", include("manufacturers.urls")),
     path("certification/", include("certification.urls")),
+    path("surveillance/", include("surveillance.urls")),
     path("register/", include("certification.register_urls")),
 ]
 

@@ -23,6 +23,9 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
         if principal.is_cb or principal.is_manufacturer or principal.is_supervisor or principal.is_operator:
             items.append((_("Applications"), reverse("certification:application-list")))
             items.append((_("Certificates"), reverse("certification:certificate-list")))
+            items.append((_("Audits"), reverse("surveillance:audit-list")))
+            items.append((_("Nonconformities"), reverse("surveillance:nonconformity-list")))
+            items.append((_("PCNs"), reverse("surveillance:pcn-list")))
         if principal.is_cb or principal.is_operator or principal.is_supervisor:
             items.append((_("Auditors"), reverse("bodies:auditor-list")))
             items.append((_("Laboratories"), reverse("bodies:lab-list")))
