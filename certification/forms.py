@@ -3,19 +3,17 @@ Choices over tenant-owned models are built per request from the principal's view
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db import models
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from bodies.choices import CertificationBodyState
 from bodies.forms import DateInput
 from bodies.models import Auditor, CertificationBody, Scheme, Technology
+from iecq.portal.filters import DatePickersMixin, reference_choices, visible_to_request
 from iecq.principals import Principal
 from iecq.selectors import visible
 from manufacturers.models import Manufacturer, Site
@@ -30,44 +28,18 @@ REFUSED_STATES = (ApplicationState.REJECTED, ApplicationState.WITHDRAWN)
 # --- list filters ---------------------------------------------------------------------------------------
 
 
-def _visible_to_request(model: type[models.Model]) -> Callable[[HttpRequest | None], models.QuerySet]:
-    """A filter's choices: the rows the requesting principal sees (none without a request)."""
-
-    def queryset(request: HttpRequest | None) -> models.QuerySet:
-        if request is None:
-            return model._default_manager.none()
-        return visible(model, request.principal)
-
-    return queryset
-
-
-def _reference(model: type[models.Model]) -> Callable[[HttpRequest | None], models.QuerySet]:
-    """A filter's choices among public reference data."""
-    return lambda request: model.objects.all()
-
-
-class _DatePickers:
-    """The shared filters' date parameters as browser date pickers."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for declared in self.filters.values():
-            if isinstance(declared, django_filters.DateFilter):
-                declared.extra["widget"] = DateInput()
-
-
 # The shared filters take bare ids (fit for the API); the portal offers the same parameters as choices of what
 # the user sees. Declared in each class body: django-filter lets a base class's filter win over a mixin's.
 
 
-class ApplicationPortalFilter(_DatePickers, ApplicationFilter):
+class ApplicationPortalFilter(DatePickersMixin, ApplicationFilter):
     certification_body = django_filters.ModelChoiceFilter(
-        queryset=_visible_to_request(CertificationBody), label=_("Certification body")
+        queryset=visible_to_request(CertificationBody), label=_("Certification body")
     )
-    manufacturer = django_filters.ModelChoiceFilter(queryset=_visible_to_request(Manufacturer), label=_("Manufacturer"))
-    scheme = django_filters.ModelChoiceFilter(queryset=_reference(Scheme), label=_("Scheme"))
+    manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
+    scheme = django_filters.ModelChoiceFilter(queryset=reference_choices(Scheme), label=_("Scheme"))
     technology = django_filters.ModelChoiceFilter(
-        field_name="technologies", queryset=_reference(Technology), label=_("Technology"), distinct=True
+        field_name="technologies", queryset=reference_choices(Technology), label=_("Technology"), distinct=True
     )
 
     class Meta(ApplicationFilter.Meta):
@@ -85,14 +57,14 @@ class RefusedApplicationPortalFilter(ApplicationPortalFilter):
         pass
 
 
-class CertificatePortalFilter(_DatePickers, CertificateFilter):
+class CertificatePortalFilter(DatePickersMixin, CertificateFilter):
     certification_body = django_filters.ModelChoiceFilter(
-        queryset=_visible_to_request(CertificationBody), label=_("Certification body")
+        queryset=visible_to_request(CertificationBody), label=_("Certification body")
     )
-    manufacturer = django_filters.ModelChoiceFilter(queryset=_visible_to_request(Manufacturer), label=_("Manufacturer"))
-    scheme = django_filters.ModelChoiceFilter(queryset=_reference(Scheme), label=_("Scheme"))
+    manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
+    scheme = django_filters.ModelChoiceFilter(queryset=reference_choices(Scheme), label=_("Scheme"))
     technology = django_filters.ModelChoiceFilter(
-        field_name="technologies", queryset=_reference(Technology), label=_("Technology"), distinct=True
+        field_name="technologies", queryset=reference_choices(Technology), label=_("Technology"), distinct=True
     )
 
     class Meta(CertificateFilter.Meta):

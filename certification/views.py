@@ -5,7 +5,7 @@ is offered only to those the service would let act."""
 
 from __future__ import annotations
 
-from functools import cached_property, partial
+from functools import partial
 from typing import Any, ClassVar
 
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -22,10 +22,17 @@ from django.views import View
 
 from iecq.errors import NotFound
 from iecq.models import TransitionLog
-from iecq.portal.views import PrincipalMixin, ScopedDetailView, ScopedListView, ServiceFormView, TransitionView
+from iecq.portal.views import (
+    PrincipalMixin,
+    RecordFormView,
+    ScopedDetailView,
+    ScopedListView,
+    ServiceFormView,
+    TransitionView,
+)
 from iecq.principals import Principal
 from iecq.selectors import get_visible, visible
-from iecq.transitions import declared_transitions
+from iecq.transitions import blocked_transitions
 from manufacturers.models import Site
 
 from . import forms, services
@@ -86,36 +93,6 @@ def _may_change_scope(p: Principal, cert: Certificate) -> bool:
 
 def _may_transfer(p: Principal, cert: Certificate) -> bool:
     return p.is_operator and cert.state == C.VALID
-
-
-class RecordFormView(ServiceFormView):
-    """A form about one record named by `pk`: 404 if the principal does not see it, 403 if it may not act on it."""
-
-    template_name = "certification/record_form.html"
-    detail_url_name: ClassVar[str]
-    title_pattern: ClassVar[str] = ""  # with %(record)s
-
-    @cached_property
-    def record(self):
-        try:
-            return get_visible(self.model, self.principal, self.kwargs["pk"])
-        except NotFound:
-            raise Http404 from None
-
-    def allowed(self, record) -> bool:
-        return True
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        if not self.allowed(self.record):
-            raise PermissionDenied
-        self.title = self.title_pattern % {"record": self.record}
-        return super().get_form_kwargs()
-
-    def get_success_url(self) -> str:
-        return reverse(self.detail_url_name, args=[self.record.pk])
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(record=self.record, back_url=self.get_success_url(), **kwargs)
 
 
 # --- applications ----------------------------------------------------------------------------------------
@@ -232,22 +209,6 @@ def stage_progress(app: Application, history: list[TransitionLog]) -> list[dict[
             }
         )
     return steps
-
-
-def blocked_transitions(instance, principal: Principal) -> list[tuple[str, list[str]]]:
-    """Decisions this principal could take now but for an unmet condition, with every reason."""
-    declared = declared_transitions(type(instance))
-    blocked = []
-    for name, info in declared.items():
-        meta = getattr(instance, name)._django_fsm
-        state = meta.field.get_state(instance)
-        if (
-            meta.has_transition(state)
-            and meta.has_transition_perm(instance, state, principal)
-            and not meta.conditions_met(instance, state)
-        ):
-            blocked.append((info.label, instance.transition_blockers(name)))
-    return blocked
 
 
 class ApplicationDetailView(LoginRequiredMixin, ScopedDetailView):

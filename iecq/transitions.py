@@ -142,3 +142,19 @@ def log_append(
         actor_label=actor.label[:200],
         **tenant_values(instance),
     )
+
+
+def blocked_transitions(instance, principal: Principal) -> list[tuple[str, list[str]]]:
+    """Decisions this principal could take now but for an unmet condition, with every reason."""
+    declared = declared_transitions(type(instance))
+    blocked = []
+    for name, info in declared.items():
+        meta = getattr(instance, name)._django_fsm
+        state = meta.field.get_state(instance)
+        if (
+            meta.has_transition(state)
+            and meta.has_transition_perm(instance, state, principal)
+            and not meta.conditions_met(instance, state)
+        ):
+            blocked.append((info.label, instance.transition_blockers(name)))
+    return blocked

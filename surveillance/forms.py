@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from bodies.forms import date_field
 from bodies.models import Auditor, CertificationBody, Equipment, TestLaboratory
 from certification.choices import CertificateState
-from certification.forms import _DatePickers, _visible_to_request
 from certification.models import Certificate
+from iecq.portal.filters import DatePickersMixin, visible_to_request
 from iecq.principals import Principal
 from iecq.selectors import visible
 from manufacturers.models import Manufacturer
@@ -65,23 +65,23 @@ def _any_yes_no() -> forms.Select:
     return forms.Select(choices=[("", _("Any")), ("true", _("Yes")), ("false", _("No"))])
 
 
-class AuditPortalFilter(_DatePickers, AuditFilter):
+class AuditPortalFilter(DatePickersMixin, AuditFilter):
     certification_body = django_filters.ModelChoiceFilter(
-        queryset=_visible_to_request(CertificationBody), label=_("Certification body")
+        queryset=visible_to_request(CertificationBody), label=_("Certification body")
     )
-    manufacturer = django_filters.ModelChoiceFilter(queryset=_visible_to_request(Manufacturer), label=_("Manufacturer"))
-    certificate = django_filters.ModelChoiceFilter(queryset=_visible_to_request(Certificate), label=_("Certificate"))
+    manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
+    certificate = django_filters.ModelChoiceFilter(queryset=visible_to_request(Certificate), label=_("Certificate"))
 
     class Meta(AuditFilter.Meta):
         pass
 
 
-class NonconformityPortalFilter(_DatePickers, NonconformityFilter):
+class NonconformityPortalFilter(DatePickersMixin, NonconformityFilter):
     certification_body = django_filters.ModelChoiceFilter(
-        queryset=_visible_to_request(CertificationBody), label=_("Certification body")
+        queryset=visible_to_request(CertificationBody), label=_("Certification body")
     )
-    manufacturer = django_filters.ModelChoiceFilter(queryset=_visible_to_request(Manufacturer), label=_("Manufacturer"))
-    certificate = django_filters.ModelChoiceFilter(queryset=_visible_to_request(Certificate), label=_("Certificate"))
+    manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
+    certificate = django_filters.ModelChoiceFilter(queryset=visible_to_request(Certificate), label=_("Certificate"))
     overdue = django_filters.BooleanFilter(
         method="by_overdue", label=_("Overdue (not verified, past its due date)"), widget=_any_yes_no()
     )
@@ -92,25 +92,25 @@ class NonconformityPortalFilter(_DatePickers, NonconformityFilter):
         fields = ["state", "grade", "overdue", "due_before", "manufacturer", "certification_body", "certificate"]
 
 
-class SamplePortalFilter(_DatePickers, SampleFilter):
+class SamplePortalFilter(DatePickersMixin, SampleFilter):
     certification_body = django_filters.ModelChoiceFilter(
-        queryset=_visible_to_request(CertificationBody), label=_("Certification body")
+        queryset=visible_to_request(CertificationBody), label=_("Certification body")
     )
-    manufacturer = django_filters.ModelChoiceFilter(queryset=_visible_to_request(Manufacturer), label=_("Manufacturer"))
-    certificate = django_filters.ModelChoiceFilter(queryset=_visible_to_request(Certificate), label=_("Certificate"))
-    laboratory = django_filters.ModelChoiceFilter(queryset=_visible_to_request(TestLaboratory), label=_("Laboratory"))
+    manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
+    certificate = django_filters.ModelChoiceFilter(queryset=visible_to_request(Certificate), label=_("Certificate"))
+    laboratory = django_filters.ModelChoiceFilter(queryset=visible_to_request(TestLaboratory), label=_("Laboratory"))
     audit = None
 
     class Meta(SampleFilter.Meta):
         fields = ["result", "source", "manufacturer", "certification_body", "certificate", "laboratory"]
 
 
-class ComplaintPortalFilter(_DatePickers, ComplaintFilter):
+class ComplaintPortalFilter(DatePickersMixin, ComplaintFilter):
     certification_body = django_filters.ModelChoiceFilter(
-        queryset=_visible_to_request(CertificationBody), label=_("Certification body")
+        queryset=visible_to_request(CertificationBody), label=_("Certification body")
     )
-    manufacturer = django_filters.ModelChoiceFilter(queryset=_visible_to_request(Manufacturer), label=_("Manufacturer"))
-    certificate = django_filters.ModelChoiceFilter(queryset=_visible_to_request(Certificate), label=_("Certificate"))
+    manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
+    certificate = django_filters.ModelChoiceFilter(queryset=visible_to_request(Certificate), label=_("Certificate"))
     reviewed = django_filters.BooleanFilter(
         field_name="reviewed_in",
         lookup_expr="isnull",
@@ -134,10 +134,10 @@ class ComplaintPortalFilter(_DatePickers, ComplaintFilter):
 
 class PCNPortalFilter(PCNFilter):
     certification_body = django_filters.ModelChoiceFilter(
-        queryset=_visible_to_request(CertificationBody), label=_("Certification body")
+        queryset=visible_to_request(CertificationBody), label=_("Certification body")
     )
-    manufacturer = django_filters.ModelChoiceFilter(queryset=_visible_to_request(Manufacturer), label=_("Manufacturer"))
-    certificate = django_filters.ModelChoiceFilter(queryset=_visible_to_request(Certificate), label=_("Certificate"))
+    manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
+    certificate = django_filters.ModelChoiceFilter(queryset=visible_to_request(Certificate), label=_("Certificate"))
 
     class Meta(PCNFilter.Meta):
         pass

@@ -21,13 +21,19 @@ from django.views import View
 from bodies.models import CertificationBody
 from certification.choices import CertificateState
 from certification.models import CB_DECIDERS, CB_STAFF, MF_APPLICANTS, Certificate
-from certification.views import RecordFormView, blocked_transitions
 from iecq.errors import NotFound
 from iecq.log import history_of
-from iecq.portal.views import PrincipalMixin, ScopedDetailView, ScopedListView, ServiceFormView, TransitionView
+from iecq.portal.views import (
+    PrincipalMixin,
+    RecordFormView,
+    ScopedDetailView,
+    ScopedListView,
+    ServiceFormView,
+    TransitionView,
+)
 from iecq.principals import Principal
 from iecq.selectors import get_visible, visible
-from iecq.transitions import fsm_field
+from iecq.transitions import blocked_transitions, fsm_field
 from manufacturers.models import Engagement, Manufacturer
 
 from . import forms, services

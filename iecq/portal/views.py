@@ -10,11 +10,13 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection, models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -186,6 +188,36 @@ class ServiceFormView(PrincipalMixin, LoginRequiredMixin, FormView):
         context = super().get_context_data(**kwargs)  # builds the form, which may set the title
         context["title"] = self.title
         return context
+
+
+class RecordFormView(ServiceFormView):
+    """A form about one record named by `pk`: 404 if the principal does not see it, 403 if it may not act on it."""
+
+    template_name = "portal/record_form.html"
+    detail_url_name: ClassVar[str]
+    title_pattern: ClassVar[str] = ""  # with %(record)s
+
+    @cached_property
+    def record(self):
+        try:
+            return get_visible(self.model, self.principal, self.kwargs["pk"])
+        except NotFound:
+            raise Http404 from None
+
+    def allowed(self, record) -> bool:
+        return True
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        if not self.allowed(self.record):
+            raise PermissionDenied
+        self.title = self.title_pattern % {"record": self.record}
+        return super().get_form_kwargs()
+
+    def get_success_url(self) -> str:
+        return reverse(self.detail_url_name, args=[self.record.pk])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(record=self.record, back_url=self.get_success_url(), **kwargs)
 
 
 # --- sign-in -----------------------------------------------------------------------------------
