@@ -220,6 +220,17 @@ class Application(FSMModelMixin, models.Model):
 
     @transition(
         field=state,
+        source=A.REJECTED,
+        target=A.UNDER_REVIEW,
+        permission=_cb_decider,
+        custom={"label": _("Reopen on appeal"), "reason_required": True, "appeal_only": True},
+    )
+    def reopen_on_appeal(self) -> None:
+        """An upheld appeal against a rejection reopens the review (only through appeal_decide)."""
+        self.decided_on = None
+
+    @transition(
+        field=state,
         source=[A.SUBMITTED, A.UNDER_REVIEW, A.QMS_NOT_ACCEPTED],
         target=A.REJECTED,
         permission=_cb_decider,
@@ -332,6 +343,8 @@ class Certificate(FSMModelMixin, models.Model):
     expires_on = models.DateField(_("expires on"), db_index=True)
     # When the next surveillance audit must have taken place (SV-01, SV-07); moved when an audit closes.
     next_audit_due = models.DateField(_("next audit due"), null=True, blank=True, db_index=True)
+    # Since when a suspended certificate is suspended: the suspension's maximum length runs from it (SA-02).
+    suspended_on = models.DateField(_("suspended on"), null=True, blank=True, db_index=True)
     state = FSMField(_("status"), choices=C.choices, default=C.VALID, protected=True, db_index=True)
     revision = models.PositiveIntegerField(_("revision"), default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -370,6 +383,7 @@ class Certificate(FSMModelMixin, models.Model):
     )
     def suspend(self) -> None:
         """Use of the certificate and the mark stops until reinstated."""
+        self.suspended_on = timezone.now().date()
 
     @transition(
         field=state,
@@ -381,6 +395,7 @@ class Certificate(FSMModelMixin, models.Model):
     )
     def reinstate(self) -> None:
         """The correction was verified."""
+        self.suspended_on = None
 
     @transition(
         field=state,
@@ -391,6 +406,18 @@ class Certificate(FSMModelMixin, models.Model):
     )
     def withdraw(self) -> None:
         """Final: the certificate is withdrawn."""
+
+    @transition(
+        field=state,
+        source=C.WITHDRAWN,
+        target=C.VALID,
+        permission=_cb_decider,
+        conditions=[lambda c: c.expires_on >= timezone.now().date()],
+        custom={"label": _("Restore on appeal"), "reason_required": True, "appeal_only": True},
+    )
+    def restore_on_appeal(self) -> None:
+        """An upheld appeal reverses a withdrawal (only through sanctions.services.appeal_decide)."""
+        self.suspended_on = None
 
     @transition(
         field=state,

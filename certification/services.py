@@ -167,7 +167,9 @@ def application_transition(*, actor: Principal, pk: object, name: str, reason: s
 
 
 APPLICATION_TRANSITION_SERVICES = {
-    name: partial(application_transition, name=name) for name in declared_transitions(Application)
+    name: partial(application_transition, name=name)
+    for name in declared_transitions(Application)
+    if name != "reopen_on_appeal"  # only an upheld appeal reopens (sanctions.services.appeal_decide)
 }
 
 
@@ -321,15 +323,19 @@ def certificate_issue(*, actor: Principal, application: Application) -> Certific
 def certificate_transition(*, actor: Principal, pk: object, name: str, reason: str = "") -> Certificate:
     """Suspend, reinstate, withdraw or recertify a certificate; each is logged and makes a new revision."""
     cert = get_visible(Certificate, actor, pk, for_update=True)
-    transition(cert, name, actor=actor, reason=reason)
+    log = transition(cert, name, actor=actor, reason=reason)
     _revise(cert, actor=actor, reason=reason or name)
+    from sanctions.bulletin import publish_decision
+
+    publish_decision(cert, log)  # SA-03: the notice is part of the decision's transaction
     return cert
 
 
 CERTIFICATE_TRANSITION_SERVICES = {
     name: partial(certificate_transition, name=name)
     for name in declared_transitions(Certificate)
-    if name not in ("expire", "transfer")  # expire: the sweep; transfer: certificate_transfer
+    # expire: the sweep; transfer: certificate_transfer; restore_on_appeal: an upheld appeal only
+    if name not in ("expire", "transfer", "restore_on_appeal")
 }
 
 

@@ -63,6 +63,8 @@ def available_transitions(instance: models.Model, principal: Principal) -> list[
     method = getattr(instance, f"get_available_user_{field.name}_transitions")
     seen: list[TransitionInfo] = []
     for t in method(principal):
+        if t.custom.get("appeal_only"):  # taken only through an upheld appeal, never offered as a button
+            continue
         info = declared[t.name]
         if info not in seen:
             seen.append(info)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("certification/", include("certification.urls")),
     path("surveillance/", include("surveillance.urls")),
     path("register/", include("certification.register_urls")),
+    path("bulletin/", include("sanctions.public_urls")),
 ]
 
 handler404 = "iecq.portal.views.not_found"

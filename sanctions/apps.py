@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class SanctionsConfig(AppConfig):
-    """The sanctions app; its models arrive with their own issue."""
+    """Corrective action requests, suspension requests, the bulletin, appeals and defect reports."""
 
     name = "sanctions"

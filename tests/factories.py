@@ -163,7 +163,63 @@ def add_certification_records(cb, manufacturer, marker: str, *, tech, auditor) -
         CertificateRevision: revision,
         Contact: contact,
         **add_surveillance_records(cb, manufacturer, marker, certificate=certificate, auditor=auditor),
+        **add_sanction_records(cb, manufacturer, marker, certificate=certificate),
     }
+
+
+def add_sanction_records(cb, manufacturer, marker: str, *, certificate) -> dict:
+    """A CAR, a supervisory request to suspend, an appeal against a logged decision, a defect report."""
+    from certification.models import Application
+    from iecq.transitions import log_append
+    from sanctions.models import Appeal, CertificateSuspensionRequest, CorrectiveActionRequest, DefectReport
+
+    today = timezone.now().date()
+    with scope(SYSTEM):
+        car = CorrectiveActionRequest.objects.create(
+            certification_body=cb,
+            manufacturer=manufacturer,
+            certificate=certificate,
+            number=f"CAR-{marker}",
+            request=f"{marker} correct it",
+            due_on=today + timedelta(days=30),
+            issued_by_label="fixture",
+        )
+        request = CertificateSuspensionRequest.objects.create(
+            certification_body=cb,
+            manufacturer=manufacturer,
+            certificate=certificate,
+            supervisory_body=SupervisoryBody.objects.get(country=cb.country.code),
+            reason=f"{marker} request",
+            requested_by_label="fixture",
+        )
+        decision = log_append(
+            instance=Application.objects.filter(manufacturer=manufacturer).first(),
+            transition="reject",
+            source="under_review",
+            target="rejected",
+            reason=f"{marker} rejected",
+            actor=OPERATOR_FOR_FIXTURES,
+            field="state",
+        )
+        appeal = Appeal.objects.create(
+            certification_body=cb,
+            manufacturer=manufacturer,
+            decision=decision,
+            grounds=f"{marker} grounds",
+            lodged_by_label="fixture",
+            response_due_on=today + timedelta(days=60),
+        )
+        defect = DefectReport.objects.create(
+            certification_body=cb,
+            manufacturer=manufacturer,
+            certificate=certificate,
+            reporter_kind="customer",
+            reporter_name=f"{marker} reporter",
+            reporter_email="r@example.org",
+            component=f"{marker} component",
+            description=f"{marker} defect",
+        )
+    return {CorrectiveActionRequest: car, CertificateSuspensionRequest: request, Appeal: appeal, DefectReport: defect}
 
 
 def add_surveillance_records(cb, manufacturer, marker: str, *, certificate, auditor) -> dict:

@@ -41,6 +41,7 @@ NOT_TENANT_DATA = {
     "register:verify": "the public register: a certificate's public record is public by its number (CE-04)",
     "register:verify-signed": "the same public record, signed",
     "register:public-key": "the platform's public key",
+    "bulletin:pdf": "the public bulletin, one month as a PDF (SA-03)",
 }
 # Models that are public reference data, not owned by any tenant.
 PUBLIC_REFERENCE_MODELS = {AccreditationBody, Technology, Scheme, ProficiencyRound, SupervisoryBody}

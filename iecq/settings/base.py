@@ -251,9 +251,17 @@ IECQ_DEADLINE_PROVIDERS = [
     "bodies.deadlines.deadlines_due",
     "certification.deadlines.deadlines_due",
     "surveillance.deadlines.deadlines_due",
+    "sanctions.deadlines.deadlines_due",
 ]
 IECQ_ESCALATIONS = [
     "certification.services.certificate_expire_overdue",  # SV-06
     "bodies.services.certification_body_lapse_overdue",  # CB-09
     "surveillance.services.audits_plan_due",  # SV-01, SV-06
+    "sanctions.services.cars_escalate_overdue",  # SA-01
 ]
+# Sanctions (sanctions app)
+IECQ_CAR_DAYS = int(env("IECQ_CAR_DAYS", "30"))  # SA-01: days to answer a CAR
+IECQ_SUSPENSION_MAX_MONTHS = int(env("IECQ_SUSPENSION_MAX_MONTHS", "6"))  # SA-02
+IECQ_APPEAL_DAYS = int(env("IECQ_APPEAL_DAYS", "30"))  # SA-04: an appeal is lodged within this many days
+IECQ_APPEAL_RESPONSE_DAYS = int(env("IECQ_APPEAL_RESPONSE_DAYS", "60"))  # SA-04, SC-01
+IECQ_DEFECT_REPORTS_PER_HOUR = int(env("IECQ_DEFECT_REPORTS_PER_HOUR", "5"))  # SA-05: public form, per address
