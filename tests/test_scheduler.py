@@ -37,7 +37,11 @@ def set_certificate(world, **fields):
         Certificate.objects.filter(pk=world.a.records[Certificate].pk).update(**fields)
     from bodies.models import Auditor, CertificationBody, Equipment
 
+    from sanctions.models import Appeal, CorrectiveActionRequest
+
     with scope(SYSTEM):
+        CorrectiveActionRequest.objects.update(due_on=far)
+        Appeal.objects.update(response_due_on=far)
         Equipment.objects.update(calibration_due_on=far)
         Auditor.objects.update(qualified_until=far)
         CertificationBody.objects.update(next_surveillance_due=far, approval_valid_until=far)
