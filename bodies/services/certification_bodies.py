@@ -26,6 +26,13 @@ CONTACT_FIELDS = ("name", "legal_name", "country", "website", "email")
 SCOPE_FIELDS = ("technologies", "schemes")
 
 
+def publish_decision(cb: CertificationBody, log) -> None:
+    """SA-03: suspensions, withdrawals and reinstatements of approved CBs go to the bulletin."""
+    from sanctions.bulletin import publish_decision as publish
+
+    publish(cb, log)
+
+
 def _check_unique(*, name: str, country: str, exclude_pk: int | None = None) -> None:
     qs = CertificationBody._base_manager.filter(name__iexact=name.strip(), country=country)
     if exclude_pk is not None:
@@ -88,6 +95,7 @@ def certification_body_transition(*, actor: Principal, pk: object, name: str, re
     """Take a lifecycle decision on a CB (CB-07) and tell the CB's managers once it is committed."""
     cb = selectors.certification_body_get(principal=actor, pk=pk, for_update=True)
     log = transition(cb, name, actor=actor, reason=reason)
+    publish_decision(cb, log)
     tasks.certification_body_decision_notify.enqueue(log_id=log.pk, principal=actor)
     return cb
 
@@ -115,6 +123,7 @@ def certification_body_lapse_overdue(*, actor: Principal, today: date | None = N
             reason=_("CB-09: the approval ended on %(day)s without a completed reassessment.")
             % {"day": cb.approval_valid_until.isoformat()},
         )
+        publish_decision(cb, log)
         tasks.certification_body_decision_notify.enqueue(log_id=log.pk, principal=actor)
         lapsed.append(cb)
     return lapsed

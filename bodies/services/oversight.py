@@ -177,6 +177,9 @@ def suspension_request_transition(*, actor: Principal, pk: object, name: str, re
             actor=actor,
             reason=_("At the request of %(body)s: %(reason)s") % {"body": request.supervisory_body, "reason": reason},
         )
+        from sanctions.bulletin import publish_decision
+
+        publish_decision(cb, log)
         tasks.certification_body_decision_notify.enqueue(log_id=log.pk, principal=actor)
     return request
 
