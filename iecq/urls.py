@@ -18,6 +18,7 @@ urlpatterns = [
     path("manufacturers/", include("manufacturers.urls")),
     path("certification/", include("certification.urls")),
     path("surveillance/", include("surveillance.urls")),
+    path("sanctions/", include("sanctions.urls")),
     path("register/", include("certification.register_urls")),
     path("bulletin/", include("sanctions.public_urls")),
 ]

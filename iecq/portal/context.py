@@ -26,6 +26,7 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
             items.append((_("Audits"), reverse("surveillance:audit-list")))
             items.append((_("Nonconformities"), reverse("surveillance:nonconformity-list")))
             items.append((_("PCNs"), reverse("surveillance:pcn-list")))
+            items.append((_("Sanctions"), reverse("sanctions:index")))
         if principal.is_cb or principal.is_operator or principal.is_supervisor:
             items.append((_("Auditors"), reverse("bodies:auditor-list")))
             items.append((_("Laboratories"), reverse("bodies:lab-list")))
@@ -35,6 +36,7 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
     else:
         items.append((_("Certification bodies"), reverse("bodies:cb-list")))
     items.append((_("Certificate register"), reverse("register:search")))
+    items.append((_("Bulletin"), reverse("bulletin:index")))
     items.append((_("API"), reverse("api-docs")))
     return items
 
