@@ -48,6 +48,9 @@ class CorrectiveActionRequest(FSMModelMixin, models.Model):
     pcn = models.ForeignKey(
         "surveillance.ProcessChangeNotification", on_delete=models.PROTECT, null=True, blank=True, related_name="cars"
     )
+    defect_report = models.ForeignKey(
+        "sanctions.DefectReport", on_delete=models.PROTECT, null=True, blank=True, related_name="cars"
+    )
     number = models.CharField(_("number"), max_length=30, unique=True)
     request = models.TextField(_("what must be corrected"))
     due_on = models.DateField(_("response due"), db_index=True)

@@ -418,12 +418,14 @@ def defect_transition(*, actor: Principal, pk: object, name: str, reason: str = 
             due_on=timezone.now().date() + timedelta(days=30),
         )
     elif name == "close" and outcome == DefectOutcome.CAR:
-        car_issue(
+        car = car_issue(
             actor=actor,
             certificate=report.certificate_id,
             request=_("Defect reported: %(component)s — %(description)s")
             % {"component": report.component, "description": report.description},
         )
+        car.defect_report = report
+        car.save(update_fields=["defect_report"])
     elif name == "close" and outcome == DefectOutcome.SANCTION:
         certificate_transition(
             actor=actor,

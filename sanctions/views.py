@@ -559,13 +559,7 @@ def follow_up(report: DefectReport, p: Principal, history) -> dict[str, Any]:
         return {"follow_up_car": None, "follow_up_audit": None}
     car = audit = None
     if report.outcome == DefectOutcome.CAR:
-        # services.defect_transition issues it right after logging the close; nothing links the two rows.
-        car = (
-            visible(CorrectiveActionRequest, p)
-            .filter(certificate_id=report.certificate_id, created_at__gte=closed.at)
-            .order_by("created_at", "pk")
-            .first()
-        )
+        car = visible(CorrectiveActionRequest, p).filter(defect_report=report).first()
     elif report.outcome == DefectOutcome.SPECIAL_AUDIT:
         audit = visible(SurveillanceAudit, p).filter(trigger="defect", trigger_reference=str(report)).first()
     return {"follow_up_car": car, "follow_up_audit": audit}
