@@ -24,6 +24,7 @@ from iecq.roles import Role
 from iecq.tenancy import scope
 from iecq.transitions import declared_transitions
 from manufacturers.models import Engagement, Manufacturer, Site
+from sanctions.models import BulletinNotice
 
 from .conftest import token_client
 from .factories import SYSTEM
@@ -44,7 +45,7 @@ NOT_TENANT_DATA = {
     "bulletin:pdf": "the public bulletin, one month as a PDF (SA-03)",
 }
 # Models that are public reference data, not owned by any tenant.
-PUBLIC_REFERENCE_MODELS = {AccreditationBody, Technology, Scheme, ProficiencyRound, SupervisoryBody}
+PUBLIC_REFERENCE_MODELS = {AccreditationBody, Technology, Scheme, ProficiencyRound, SupervisoryBody, BulletinNotice}
 
 
 @dataclass(frozen=True)

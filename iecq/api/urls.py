@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("manufacturers.api.urls")),
     path("", include("certification.api.urls")),
     path("", include("surveillance.api.urls")),
+    path("", include("sanctions.api.urls")),
     *router.urls,
 ]

@@ -212,6 +212,13 @@ SPECTACULAR_SETTINGS = {
         "NonconformityStateEnum": "surveillance.choices.NonconformityState",
         "PCNStateEnum": "surveillance.choices.PCNState",
         "SampleResultEnum": "surveillance.choices.SampleResult",
+        "CARStateEnum": "sanctions.choices.CARState",
+        "SuspensionRequestStateEnum": "sanctions.choices.RequestState",
+        "AppealStateEnum": "sanctions.choices.AppealState",
+        "DefectStateEnum": "sanctions.choices.DefectState",
+        "DefectOutcomeEnum": "sanctions.choices.DefectOutcome",
+        "ReporterKindEnum": "sanctions.choices.ReporterKind",
+        "NoticeKindEnum": "sanctions.choices.NoticeKind",
     },
 }
 
