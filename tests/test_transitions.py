@@ -125,7 +125,7 @@ def test_concurrent_decisions_apply_once(world):
 @pytest.mark.req("PL-02")
 def test_log_rejects_update_and_delete_in_the_database(world):
     with scope(SYSTEM):
-        row = TransitionLog.objects.filter(certification_body=world.b.cb).first()
+        row = TransitionLog.objects.filter(certification_body=world.b.cb, transition="start_assessment").first()
     assert row is not None
     for sql in (
         "UPDATE iecq_transitionlog SET reason = 'rewritten' WHERE id = %s",
