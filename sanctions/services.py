@@ -26,7 +26,7 @@ from surveillance.models import Nonconformity, ProcessChangeNotification, Survei
 
 from .bulletin import notice_publish
 from .choices import AppealState, CARState, DefectOutcome, NoticeKind, RequestState
-from .models import Appeal, CertificateSuspensionRequest, CorrectiveActionRequest, DefectReport
+from .models import Appeal, BulletinNotice, CertificateSuspensionRequest, CorrectiveActionRequest, DefectReport
 
 
 def _require_decider(actor: Principal, certification_body_id: int | None) -> None:
@@ -437,3 +437,30 @@ def defect_transition(*, actor: Principal, pk: object, name: str, reason: str = 
 
 
 DEFECT_TRANSITION_SERVICES = {"investigate": partial(defect_transition, name="investigate")}
+
+
+# --- bulletin corrections (SA-03) ------------------------------------------------------------------------------
+
+
+@service
+def notice_correct(*, actor: Principal, pk: object, reason: str) -> BulletinNotice:
+    """A notice is never edited: a correction is a new notice that names the one it corrects."""
+    original = get_visible(BulletinNotice, actor, pk)
+    if not (
+        actor.is_operator
+        or (
+            actor.is_cb
+            and actor.certification_body_id == original.subject_certification_body_id
+            and actor.has_role(*CB_DECIDERS)
+        )
+    ):
+        raise Forbidden(_("Only the operator or the certification body concerned corrects a notice."))
+    if not reason.strip():
+        raise ValidationFailed(errors={"reason": [_("Say what was wrong and what is right.")]})
+    return notice_publish(
+        kind=NoticeKind.CORRECTION,
+        reason=reason,
+        certificate=original.certificate,
+        certification_body=original.subject_certification_body,
+        corrects=original,
+    )

@@ -241,3 +241,19 @@ def test_a_change_found_at_audit_that_was_never_notified_gets_a_car(world):
     _u, mf = world.a.users[Role.MF_ADMIN]
     with pytest.raises(Forbidden):
         services.pcn_found_at_audit(actor=mf, audit=audit, title="x", description="y")
+
+
+@pytest.mark.req("SA-03")
+def test_a_notice_is_corrected_by_a_new_notice_never_by_an_edit(world):
+    _u, mgr = world.a.users[Role.CB_CERTIFICATION_MANAGER]
+    cert = world.a.records[Certificate]
+    certificate_transition(actor=mgr, pk=cert.pk, name="suspend", reason="Wrong lot number 7781")
+    original = notices(certificate=cert)[-1]
+    _u, other = world.b.users[Role.CB_CERTIFICATION_MANAGER]
+    with pytest.raises(Forbidden):
+        services.notice_correct(actor=other, pk=original.pk, reason="x")
+    correction = services.notice_correct(actor=mgr, pk=original.pk, reason="The lot is 7718, not 7781")
+    assert correction.kind == NoticeKind.CORRECTION and correction.corrects_id == original.pk
+    assert correction.number != original.number
+    assert fresh(BulletinNotice, original.pk).reason_summary == "Wrong lot number 7781"
+    assert "corrects" in Client().get("/bulletin/").content.decode()

@@ -267,3 +267,7 @@ class BulletinNoticeSerializer(serializers.ModelSerializer):
             "corrects",
         ]
         read_only_fields = fields
+
+
+class NoticeCorrectionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="What was wrong in the notice, and what is right.")

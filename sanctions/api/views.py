@@ -46,6 +46,7 @@ from .serializers import (
     DefectReportSerializer,
     DefectReportWriteSerializer,
     FoundAtAuditSerializer,
+    NoticeCorrectionSerializer,
     SuspensionRequestSerializer,
     SuspensionRequestWriteSerializer,
 )
@@ -259,4 +260,16 @@ class BulletinNoticeViewSet(ScopedViewSet):
     serializer_class = BulletinNoticeSerializer
     filterset_class = BulletinNoticeFilter
     scope_area = "sanctions"
-    http_method_names = READ_ONLY
+    http_method_names = READ_CREATE
+
+    @extend_schema(
+        summary="Correct a notice: publishes a new notice naming it (notices are never edited)",
+        request=NoticeCorrectionSerializer,
+        responses={201: BulletinNoticeSerializer, **TRANSITION_RESPONSES},
+    )
+    @action(detail=True, methods=["post"])
+    def correct(self, request: Request, pk: str | None = None) -> Response:
+        self.get_object()
+        body = validated_body(NoticeCorrectionSerializer, request, self.get_serializer_context())
+        notice = services.notice_correct(actor=self.principal, pk=pk, reason=body["reason"])
+        return Response(BulletinNoticeSerializer(notice, context=self.get_serializer_context()).data, status=201)
