@@ -29,6 +29,13 @@ def _manufacturer(obj: models.Model, p: Principal) -> bool:
     return p.is_manufacturer and p.manufacturer_id == obj.manufacturer_id and p.has_role(*MF_APPLICANTS)
 
 
+def _appeal_decider(appeal: Appeal, p: Principal) -> bool:
+    """A CB's appeal against the operator's decision is the operator's; a manufacturer's is its CB's."""
+    if appeal.manufacturer_id is None:
+        return p.is_operator
+    return _decider(appeal, p)
+
+
 def _system(obj: models.Model, p: Principal) -> bool:
     return p.is_system
 
@@ -238,7 +245,7 @@ class Appeal(FSMModelMixin, models.Model):
         field=state,
         source=AppealState.LODGED,
         target=AppealState.ACKNOWLEDGED,
-        permission=_decider,
+        permission=_appeal_decider,
         custom={"label": _("Acknowledge")},
     )
     def acknowledge(self) -> None:
@@ -248,7 +255,7 @@ class Appeal(FSMModelMixin, models.Model):
         field=state,
         source=[AppealState.LODGED, AppealState.ACKNOWLEDGED],
         target=AppealState.UPHELD,
-        permission=_decider,
+        permission=_appeal_decider,
         custom={"label": _("Uphold (reverses the decision)"), "reason_required": True},
     )
     def uphold(self) -> None:
@@ -258,7 +265,7 @@ class Appeal(FSMModelMixin, models.Model):
         field=state,
         source=[AppealState.LODGED, AppealState.ACKNOWLEDGED],
         target=AppealState.DISMISSED,
-        permission=_decider,
+        permission=_appeal_decider,
         custom={"label": _("Dismiss"), "reason_required": True},
     )
     def dismiss(self) -> None:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bodies.models import SupervisoryBody
+from bodies.models import CertificationBody, SupervisoryBody
 from certification.choices import CertificateState
 from certification.models import CB_DECIDERS, CB_STAFF, MF_APPLICANTS, Application, Certificate
 from certification.services import certificate_transition
@@ -258,6 +258,9 @@ REVERSALS = {
     ("certification", "certificate", "withdraw"): "restore_on_appeal",
     ("certification", "application", "reject"): "reopen_on_appeal",
     ("certification", "application", "refuse_qms"): None,  # upheld: recorded; the assessment goes on
+    ("bodies", "certificationbody", "suspend"): "reinstate",
+    ("bodies", "certificationbody", "lapse"): "reinstate",
+    ("bodies", "certificationbody", "withdraw"): "restore_on_appeal",
 }
 
 
@@ -268,7 +271,15 @@ def appeal_lodge(*, actor: Principal, decision: TransitionLog | int, grounds: st
     key = (log.content_type.app_label, log.content_type.model, log.transition)
     if key not in REVERSALS:
         raise ValidationFailed(errors={"decision": [_("This decision cannot be appealed here.")]})
-    if not (actor.is_manufacturer and actor.manufacturer_id == log.manufacturer_id and actor.has_role(*MF_APPLICANTS)):
+    cb_decision = log.content_type.model == "certificationbody"
+    if cb_decision:
+        if not (
+            actor.is_cb and actor.certification_body_id == log.certification_body_id and actor.has_role("cb_admin")
+        ):
+            raise Forbidden(_("Only the certification body's administrator appeals a decision about it."))
+    elif not (
+        actor.is_manufacturer and actor.manufacturer_id == log.manufacturer_id and actor.has_role(*MF_APPLICANTS)
+    ):
         raise Forbidden(_("Only the manufacturer concerned appeals a decision."))
     deadline = log.at.date() + timedelta(days=settings.IECQ_APPEAL_DAYS)
     if timezone.now().date() > deadline:
@@ -288,7 +299,9 @@ def appeal_lodge(*, actor: Principal, decision: TransitionLog | int, grounds: st
         response_due_on=timezone.now().date() + timedelta(days=settings.IECQ_APPEAL_RESPONSE_DAYS),
     )
     notify(
-        people(certification_body_id=log.certification_body_id, roles=CB_MANAGERS),
+        people(operator=True)
+        if cb_decision
+        else people(certification_body_id=log.certification_body_id, roles=CB_MANAGERS),
         title=_("Appeal against “%(decision)s” on %(record)s")
         % {"decision": log.transition, "record": log.object_repr},
         body=appeal.grounds,
@@ -330,6 +343,12 @@ def appeal_transition(*, actor: Principal, pk: object, name: str, reason: str = 
             cert = certificate_transition(actor=actor, pk=decision.object_id, name=reversal, reason=why)
             if reversal == "reinstate":  # a reinstatement notice was published; say it was on appeal
                 notice_publish(kind=NoticeKind.APPEAL_UPHELD, reason=why, certificate=cert)
+        elif decision.content_type.model == "certificationbody" and reversal:
+            from bodies.services import certification_body_transition
+
+            certification_body_transition(actor=actor, pk=decision.object_id, name=reversal, reason=why)
+            cb = CertificationBody.objects.get(pk=decision.object_id)
+            notice_publish(kind=NoticeKind.APPEAL_UPHELD, reason=why, certification_body=cb)
         elif decision.content_type.model == "application" and reversal:
             application_transition_on_appeal(actor=actor, pk=decision.object_id, name=reversal, reason=why)
     return appeal

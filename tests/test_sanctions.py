@@ -257,3 +257,32 @@ def test_a_notice_is_corrected_by_a_new_notice_never_by_an_edit(world):
     assert correction.number != original.number
     assert fresh(BulletinNotice, original.pk).reason_summary == "Wrong lot number 7781"
     assert "corrects" in Client().get("/bulletin/").content.decode()
+
+
+@pytest.mark.req("SA-04")
+@pytest.mark.req("SA-02")
+def test_a_cb_appeals_its_suspension_to_an_uninvolved_operator(world):
+    from bodies.choices import CertificationBodyState
+    from bodies.models import CertificationBody
+    from bodies.services import certification_body_transition
+    from iecq.models import Organisation
+
+    from .factories import make_member
+
+    _u, op = world.operator
+    _u, other_op = make_member(world.operator_org, Role.OP_ADMIN, username="second-operator")
+    cb = world.public_cb
+    certification_body_transition(actor=op, pk=cb.pk, name="suspend", reason="Witness audit failed")
+    assert notices(subject_certification_body=cb)[-1].kind == NoticeKind.SUSPENSION
+    with scope(SYSTEM):
+        decision = TransitionLog.objects.filter(
+            object_id=cb.pk, transition="suspend", content_type__model="certificationbody"
+        ).latest("id")
+        org = Organisation.objects.get(certification_body=cb)
+    _u, cb_admin = make_member(org, Role.CB_ADMIN, username="publicside-admin")
+    appeal = services.appeal_lodge(actor=cb_admin, decision=decision, grounds="The witnessed auditor was qualified")
+    with pytest.raises(Forbidden):  # the operator who suspended cannot decide the appeal
+        services.appeal_transition(actor=op, pk=appeal.pk, name="uphold", reason="x")
+    services.appeal_transition(actor=other_op, pk=appeal.pk, name="uphold", reason="Qualification records found")
+    assert fresh(CertificationBody, cb.pk).state == CertificationBodyState.APPROVED
+    assert notices(subject_certification_body=cb)[-1].kind == NoticeKind.APPEAL_UPHELD

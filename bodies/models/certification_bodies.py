@@ -196,6 +196,17 @@ class CertificationBody(FSMModelMixin, models.Model):
 
     @transition(
         field=state,
+        source=S.WITHDRAWN,
+        target=S.APPROVED,
+        permission=_operator_decides,
+        conditions=[_approvable],
+        custom={"label": _("Restore on appeal"), "reason_required": True, "appeal_only": True},
+    )
+    def restore_on_appeal(self) -> None:
+        """An upheld appeal reverses a withdrawal (only through sanctions.services.appeal_transition)."""
+
+    @transition(
+        field=state,
         source=[S.APPLIED, S.UNDER_ASSESSMENT, S.APPROVED, S.SUSPENDED],
         target=S.WITHDRAWN,
         permission=_operator_decides,

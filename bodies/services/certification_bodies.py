@@ -103,7 +103,8 @@ def certification_body_transition(*, actor: Principal, pk: object, name: str, re
 CB_TRANSITION_SERVICES = {
     name: partial(certification_body_transition, name=name)
     for name, info in declared_transitions(CertificationBody).items()
-    if name != "lapse"  # taken only by the sweep, through certification_body_lapse_overdue
+    # lapse: only the sweep (certification_body_lapse_overdue); restore_on_appeal: only an upheld appeal
+    if name not in ("lapse", "restore_on_appeal")
 }
 
 
