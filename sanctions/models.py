@@ -36,6 +36,11 @@ def _appeal_decider(appeal: Appeal, p: Principal) -> bool:
     return _decider(appeal, p)
 
 
+def _defect_handler(report: DefectReport, p: Principal) -> bool:
+    """The CB of the certificate concerned; the operator for reports it could not route (and any other)."""
+    return p.is_operator or _decider(report, p)
+
+
 def _system(obj: models.Model, p: Principal) -> bool:
     return p.is_system
 
@@ -314,7 +319,7 @@ class DefectReport(FSMModelMixin, models.Model):
         field=state,
         source=DefectState.RECEIVED,
         target=DefectState.INVESTIGATING,
-        permission=_decider,
+        permission=_defect_handler,
         custom={"label": _("Start the investigation")},
     )
     def investigate(self) -> None:
@@ -324,7 +329,7 @@ class DefectReport(FSMModelMixin, models.Model):
         field=state,
         source=[DefectState.RECEIVED, DefectState.INVESTIGATING],
         target=DefectState.CLOSED,
-        permission=_decider,
+        permission=_defect_handler,
         custom={"label": _("Close with an outcome"), "reason_required": True},
     )
     def close(self) -> None:

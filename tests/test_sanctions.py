@@ -286,3 +286,25 @@ def test_a_cb_appeals_its_suspension_to_an_uninvolved_operator(world):
     services.appeal_transition(actor=other_op, pk=appeal.pk, name="uphold", reason="Qualification records found")
     assert fresh(CertificationBody, cb.pk).state == CertificationBodyState.APPROVED
     assert notices(subject_certification_body=cb)[-1].kind == NoticeKind.APPEAL_UPHELD
+
+
+@pytest.mark.req("SA-05")
+def test_a_report_that_names_no_known_certificate_goes_to_the_operator_who_can_close_it(world):
+    report = services.defect_report_submit(
+        reporter_kind="public",
+        reporter_name="B. Diaz",
+        reporter_email="b@example.org",
+        component="Unknown relay",
+        description="Contacts welded after a few cycles",
+        certificate_number="NOT-A-NUMBER",
+    )
+    assert report.certification_body_id is None
+    _u, op = world.operator
+    operator_user = world.operator[0]
+    assert operator_user.notifications.filter(title__contains="Unknown relay").exists()
+    with pytest.raises(ValidationFailed):  # without a certificate there is nothing to sanction
+        services.defect_transition(actor=op, pk=report.pk, name="close", outcome="car", reason="x")
+    services.defect_transition(
+        actor=op, pk=report.pk, name="close", outcome="no_action", reason="Not an IECQ-certified component"
+    )
+    assert fresh(DefectReport, report.pk).state == "closed"
