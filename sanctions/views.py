@@ -65,7 +65,8 @@ def _sees_defect_reports(p: Principal) -> bool:
 
 
 def _may_close_defect(p: Principal, report: DefectReport) -> bool:
-    return _decider_of(p, report.certification_body_id) and report.state != DefectState.CLOSED
+    """The CB concerned, or the operator (who alone handles reports that named no known certificate)."""
+    return (p.is_operator or _decider_of(p, report.certification_body_id)) and report.state != DefectState.CLOSED
 
 
 def _may_record_unnotified_change(p: Principal, audit: SurveillanceAudit) -> bool:
