@@ -9,36 +9,27 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from iecq.dates import add_years
+from iecq.permissions import (  # noqa: F401  (re-exported: the apps import them from here)
+    CB_DECIDERS,
+    CB_STAFF,
+    MF_APPLICANTS,
+    cb_decider,
+    cb_staff,
+    manufacturer_member,
+    operator_only,
+    system_only,
+)
 from iecq.principals import Principal
-from iecq.roles import Role
 from iecq.tenancy import Tenancy, TenantScopedManager
 
 from .choices import ApplicationState as A
 from .choices import CertificateState as C
 from .choices import EvaluationRole, QualificationRoute
 
-CB_DECIDERS = (Role.CB_ADMIN, Role.CB_CERTIFICATION_MANAGER)
-CB_STAFF = (Role.CB_ADMIN, Role.CB_CERTIFICATION_MANAGER, Role.CB_TECHNICAL_REVIEWER, Role.CB_CLERK, Role.CB_AUDITOR)
-MF_APPLICANTS = (Role.MF_ADMIN, Role.MF_QUALITY_MANAGER, Role.MF_SUBMITTER)
-
-
-def _applicant(app: Application, p: Principal) -> bool:
-    """The manufacturer that applied."""
-    return p.is_manufacturer and p.manufacturer_id == app.manufacturer_id and p.has_role(*MF_APPLICANTS)
-
-
-def _cb_staff(app: Application, p: Principal) -> bool:
-    return p.is_cb and p.certification_body_id == app.certification_body_id and p.has_role(*CB_STAFF)
-
-
-def _cb_decider(obj: Application | Certificate, p: Principal) -> bool:
-    """The CB's certification manager or administrator: reviews, QMS decisions, certification, sanctions."""
-    return p.is_cb and p.certification_body_id == obj.certification_body_id and p.has_role(*CB_DECIDERS)
-
 
 def _cb_assessor(app: Application, p: Principal) -> bool:
     """A decider, or an auditor of this evaluation, records the outcome of the QMS assessment."""
-    if _cb_decider(app, p):
+    if cb_decider(app, p):
         return True
     return (
         p.is_cb
@@ -46,14 +37,6 @@ def _cb_assessor(app: Application, p: Principal) -> bool:
         and p.user_id is not None
         and app.evaluation_auditors.filter(auditor__user_id=p.user_id).exists()
     )
-
-
-def _system_only(obj: models.Model, p: Principal) -> bool:
-    return p.is_system
-
-
-def _operator(obj: models.Model, p: Principal) -> bool:
-    return p.is_operator
 
 
 def _has_team(app: Application) -> bool:
@@ -127,7 +110,7 @@ class Application(FSMModelMixin, models.Model):
         field=state,
         source=A.INQUIRY,
         target=A.SUBMITTED,
-        permission=_applicant,
+        permission=manufacturer_member,
         conditions=[lambda app: not app.submission_blockers()],
         custom={"label": _("Submit application")},
     )
@@ -139,7 +122,7 @@ class Application(FSMModelMixin, models.Model):
         field=state,
         source=A.SUBMITTED,
         target=A.UNDER_REVIEW,
-        permission=_cb_staff,
+        permission=cb_staff,
         custom={"label": _("Start review")},
     )
     def start_review(self) -> None:
@@ -149,7 +132,7 @@ class Application(FSMModelMixin, models.Model):
         field=state,
         source=A.UNDER_REVIEW,
         target=A.QMS_ASSESSMENT,
-        permission=_cb_decider,
+        permission=cb_decider,
         conditions=[_has_team],
         custom={"label": _("Start preliminary QMS assessment")},
     )
@@ -180,7 +163,7 @@ class Application(FSMModelMixin, models.Model):
         field=state,
         source=A.QMS_NOT_ACCEPTED,
         target=A.QMS_ASSESSMENT,
-        permission=_applicant,
+        permission=manufacturer_member,
         custom={"label": _("Resubmit after correcting the findings"), "reason_required": True},
     )
     def resubmit_qms(self) -> None:
@@ -190,7 +173,7 @@ class Application(FSMModelMixin, models.Model):
         field=state,
         source=A.QMS_ACCEPTED,
         target=A.TECHNOLOGY_QUALIFICATION,
-        permission=_cb_decider,
+        permission=cb_decider,
         custom={"label": _("Start technology qualification / capability approval")},
     )
     def start_qualification(self) -> None:
@@ -200,7 +183,7 @@ class Application(FSMModelMixin, models.Model):
         field=state,
         source=A.TECHNOLOGY_QUALIFICATION,
         target=A.PRODUCT_CERTIFICATION,
-        permission=_cb_decider,
+        permission=cb_decider,
         custom={"label": _("Start product certification")},
     )
     def start_product_certification(self) -> None:
@@ -210,7 +193,7 @@ class Application(FSMModelMixin, models.Model):
         field=state,
         source=A.PRODUCT_CERTIFICATION,
         target=A.CERTIFIED,
-        permission=_cb_decider,
+        permission=cb_decider,
         conditions=[lambda app: not app.submission_blockers()],
         custom={"label": _("Certify (issues the certificate)")},
     )
@@ -222,7 +205,7 @@ class Application(FSMModelMixin, models.Model):
         field=state,
         source=A.REJECTED,
         target=A.UNDER_REVIEW,
-        permission=_cb_decider,
+        permission=cb_decider,
         custom={"label": _("Reopen on appeal"), "reason_required": True, "appeal_only": True},
     )
     def reopen_on_appeal(self) -> None:
@@ -233,7 +216,7 @@ class Application(FSMModelMixin, models.Model):
         field=state,
         source=[A.SUBMITTED, A.UNDER_REVIEW, A.QMS_NOT_ACCEPTED],
         target=A.REJECTED,
-        permission=_cb_decider,
+        permission=cb_decider,
         custom={"label": _("Reject"), "reason_required": True, "danger": True},
     )
     def reject(self) -> None:
@@ -244,7 +227,7 @@ class Application(FSMModelMixin, models.Model):
         field=state,
         source=[s for s in A.values if s not in (A.CERTIFIED, A.REJECTED, A.WITHDRAWN)],
         target=A.WITHDRAWN,
-        permission=_applicant,
+        permission=manufacturer_member,
         custom={"label": _("Withdraw the application"), "reason_required": True, "danger": True},
     )
     def withdraw(self) -> None:
@@ -378,7 +361,7 @@ class Certificate(FSMModelMixin, models.Model):
         field=state,
         source=C.VALID,
         target=C.SUSPENDED,
-        permission=_cb_decider,
+        permission=cb_decider,
         custom={"label": _("Suspend"), "reason_required": True, "danger": True},
     )
     def suspend(self) -> None:
@@ -389,7 +372,7 @@ class Certificate(FSMModelMixin, models.Model):
         field=state,
         source=C.SUSPENDED,
         target=C.VALID,
-        permission=_cb_decider,
+        permission=cb_decider,
         conditions=[lambda c: c.expires_on >= timezone.now().date()],
         custom={"label": _("Reinstate"), "reason_required": True},
     )
@@ -401,7 +384,7 @@ class Certificate(FSMModelMixin, models.Model):
         field=state,
         source=[C.VALID, C.SUSPENDED],
         target=C.WITHDRAWN,
-        permission=_cb_decider,
+        permission=cb_decider,
         custom={"label": _("Withdraw"), "reason_required": True, "danger": True},
     )
     def withdraw(self) -> None:
@@ -411,7 +394,7 @@ class Certificate(FSMModelMixin, models.Model):
         field=state,
         source=C.WITHDRAWN,
         target=C.VALID,
-        permission=_cb_decider,
+        permission=cb_decider,
         conditions=[lambda c: c.expires_on >= timezone.now().date()],
         custom={"label": _("Restore on appeal"), "reason_required": True, "appeal_only": True},
     )
@@ -423,7 +406,7 @@ class Certificate(FSMModelMixin, models.Model):
         field=state,
         source=[C.VALID, C.SUSPENDED],
         target=C.EXPIRED,
-        permission=_system_only,
+        permission=system_only,
         custom={"label": _("Expire"), "reason_required": True, "system": True},
     )
     def expire(self) -> None:
@@ -433,7 +416,7 @@ class Certificate(FSMModelMixin, models.Model):
         field=state,
         source=C.VALID,
         target=C.VALID,
-        permission=_cb_decider,
+        permission=cb_decider,
         conditions=[lambda c: c.expires_on >= timezone.now().date()],
         custom={"label": _("Recertify (next validity period)"), "reason_required": True},
     )
@@ -446,7 +429,7 @@ class Certificate(FSMModelMixin, models.Model):
         field=state,
         source=C.VALID,
         target=C.VALID,
-        permission=_operator,
+        permission=operator_only,
         custom={"label": _("Transfer to another CB"), "reason_required": True},
     )
     def transfer(self) -> None:

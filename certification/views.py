@@ -46,7 +46,7 @@ from .models import (
     CertificateRevision,
     EvaluationAuditor,
     Evidence,
-    _cb_decider,
+    cb_decider,
 )
 from .pdf import render_certificate_pdf
 
@@ -84,11 +84,11 @@ def _may_add_evidence(p: Principal, app: Application) -> bool:
 
 def _may_assign_team(p: Principal, app: Application) -> bool:
     """The CB's certification manager, while the application is open and submitted (evaluation_auditor_assign)."""
-    return _cb_decider(app, p) and app.state in OPEN_APPLICATION_STATES and app.state != A.INQUIRY
+    return cb_decider(app, p) and app.state in OPEN_APPLICATION_STATES and app.state != A.INQUIRY
 
 
 def _may_change_scope(p: Principal, cert: Certificate) -> bool:
-    return _cb_decider(cert, p) and cert.state == C.VALID
+    return cb_decider(cert, p) and cert.state == C.VALID
 
 
 def _may_transfer(p: Principal, cert: Certificate) -> bool:

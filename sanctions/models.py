@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from certification.models import CB_DECIDERS, MF_APPLICANTS
+from iecq.permissions import cb_decider, manufacturer_member, system_only
 from iecq.principals import Principal
 from iecq.tenancy import Tenancy, TenantScopedManager
 
@@ -21,28 +21,16 @@ TENANCY = Tenancy(
 )
 
 
-def _decider(obj: models.Model, p: Principal) -> bool:
-    return p.is_cb and p.certification_body_id == obj.certification_body_id and p.has_role(*CB_DECIDERS)
-
-
-def _manufacturer(obj: models.Model, p: Principal) -> bool:
-    return p.is_manufacturer and p.manufacturer_id == obj.manufacturer_id and p.has_role(*MF_APPLICANTS)
-
-
 def _appeal_decider(appeal: Appeal, p: Principal) -> bool:
     """A CB's appeal against the operator's decision is the operator's; a manufacturer's is its CB's."""
     if appeal.manufacturer_id is None:
         return p.is_operator
-    return _decider(appeal, p)
+    return cb_decider(appeal, p)
 
 
 def _defect_handler(report: DefectReport, p: Principal) -> bool:
     """The CB of the certificate concerned; the operator for reports it could not route (and any other)."""
-    return p.is_operator or _decider(report, p)
-
-
-def _system(obj: models.Model, p: Principal) -> bool:
-    return p.is_system
+    return p.is_operator or cb_decider(report, p)
 
 
 class CorrectiveActionRequest(FSMModelMixin, models.Model):
@@ -86,7 +74,7 @@ class CorrectiveActionRequest(FSMModelMixin, models.Model):
         field=state,
         source=CARState.ISSUED,
         target=CARState.RESPONDED,
-        permission=_manufacturer,
+        permission=manufacturer_member,
         conditions=[lambda car: bool(car.response.strip())],
         custom={"label": _("Submit the response")},
     )
@@ -97,7 +85,7 @@ class CorrectiveActionRequest(FSMModelMixin, models.Model):
         field=state,
         source=[CARState.RESPONDED],
         target=CARState.ACCEPTED,
-        permission=_decider,
+        permission=cb_decider,
         custom={"label": _("Accept the response"), "reason_required": True},
     )
     def accept(self) -> None:
@@ -107,7 +95,7 @@ class CorrectiveActionRequest(FSMModelMixin, models.Model):
         field=state,
         source=CARState.RESPONDED,
         target=CARState.ISSUED,
-        permission=_decider,
+        permission=cb_decider,
         custom={"label": _("Send the response back"), "reason_required": True},
     )
     def send_back(self) -> None:
@@ -117,7 +105,7 @@ class CorrectiveActionRequest(FSMModelMixin, models.Model):
         field=state,
         source=CARState.ISSUED,
         target=CARState.ESCALATED,
-        permission=_system,
+        permission=system_only,
         custom={"label": _("Escalate"), "reason_required": True, "system": True},
     )
     def escalate(self) -> None:
@@ -127,7 +115,7 @@ class CorrectiveActionRequest(FSMModelMixin, models.Model):
         field=state,
         source=CARState.ESCALATED,
         target=CARState.RESPONDED,
-        permission=_manufacturer,
+        permission=manufacturer_member,
         conditions=[lambda car: bool(car.response.strip())],
         custom={"label": _("Respond late")},
     )
@@ -163,7 +151,7 @@ class CertificateSuspensionRequest(FSMModelMixin, models.Model):
         field=state,
         source=RequestState.OPEN,
         target=RequestState.ACCEPTED,
-        permission=_decider,
+        permission=cb_decider,
         custom={"label": _("Accept and suspend"), "reason_required": True, "danger": True},
     )
     def accept(self) -> None:
@@ -173,7 +161,7 @@ class CertificateSuspensionRequest(FSMModelMixin, models.Model):
         field=state,
         source=RequestState.OPEN,
         target=RequestState.DECLINED,
-        permission=_decider,
+        permission=cb_decider,
         custom={"label": _("Decline"), "reason_required": True},
     )
     def decline(self) -> None:

@@ -9,8 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from certification.models import CB_DECIDERS, CB_STAFF, MF_APPLICANTS
-from iecq.principals import Principal
+from iecq.permissions import cb_decider, cb_staff, manufacturer_member
 from iecq.tenancy import Tenancy, TenantScopedManager
 
 from .choices import (
@@ -33,20 +32,6 @@ TENANCY = Tenancy(
     manufacturer="manufacturer",
     country=("certification_body__country", "manufacturer__country"),
 )
-
-
-def _decider(obj: models.Model, p: Principal) -> bool:
-    """The CB's certification manager or administrator."""
-    return p.is_cb and p.certification_body_id == obj.certification_body_id and p.has_role(*CB_DECIDERS)
-
-
-def _cb_staff(obj: models.Model, p: Principal) -> bool:
-    return p.is_cb and p.certification_body_id == obj.certification_body_id and p.has_role(*CB_STAFF)
-
-
-def _manufacturer(obj: models.Model, p: Principal) -> bool:
-    """The manufacturer concerned, through its administrator, quality manager or submitter."""
-    return p.is_manufacturer and p.manufacturer_id == obj.manufacturer_id and p.has_role(*MF_APPLICANTS)
 
 
 class SurveillanceAudit(FSMModelMixin, models.Model):
@@ -115,7 +100,7 @@ class SurveillanceAudit(FSMModelMixin, models.Model):
         field=state,
         source=AuditState.PLANNED,
         target=AuditState.SCHEDULED,
-        permission=_decider,
+        permission=cb_decider,
         conditions=[lambda a: not a.transition_blockers("schedule")],
         custom={"label": _("Schedule")},
     )
@@ -126,7 +111,7 @@ class SurveillanceAudit(FSMModelMixin, models.Model):
         field=state,
         source=AuditState.SCHEDULED,
         target=AuditState.IN_PROGRESS,
-        permission=_cb_staff,
+        permission=cb_staff,
         custom={"label": _("Start the audit")},
     )
     def start(self) -> None:
@@ -136,7 +121,7 @@ class SurveillanceAudit(FSMModelMixin, models.Model):
         field=state,
         source=AuditState.IN_PROGRESS,
         target=AuditState.REPORT_SUBMITTED,
-        permission=_cb_staff,
+        permission=cb_staff,
         conditions=[lambda a: not a.transition_blockers("submit_report")],
         custom={"label": _("Submit the report")},
     )
@@ -147,7 +132,7 @@ class SurveillanceAudit(FSMModelMixin, models.Model):
         field=state,
         source=AuditState.REPORT_SUBMITTED,
         target=AuditState.CLOSED,
-        permission=_decider,
+        permission=cb_decider,
         conditions=[lambda a: not a.transition_blockers("close")],
         custom={"label": _("Close the audit")},
     )
@@ -159,7 +144,7 @@ class SurveillanceAudit(FSMModelMixin, models.Model):
         field=state,
         source=[AuditState.PLANNED, AuditState.SCHEDULED],
         target=AuditState.CANCELLED,
-        permission=_decider,
+        permission=cb_decider,
         custom={"label": _("Cancel"), "reason_required": True, "danger": True},
     )
     def cancel(self) -> None:
@@ -223,7 +208,7 @@ class ProductSample(FSMModelMixin, models.Model):
         field=result,
         source=SampleResult.PENDING,
         target=SampleResult.PASS,
-        permission=_cb_staff,
+        permission=cb_staff,
         custom={"label": _("Record a pass")},
     )
     def record_pass(self) -> None:
@@ -234,7 +219,7 @@ class ProductSample(FSMModelMixin, models.Model):
         field=result,
         source=SampleResult.PENDING,
         target=SampleResult.FAIL,
-        permission=_cb_staff,
+        permission=cb_staff,
         custom={"label": _("Record a failure"), "reason_required": True, "danger": True},
     )
     def record_fail(self) -> None:
@@ -286,7 +271,7 @@ class Nonconformity(FSMModelMixin, models.Model):
         field=state,
         source=NonconformityState.OPEN,
         target=NonconformityState.ACTION_SUBMITTED,
-        permission=_manufacturer,
+        permission=manufacturer_member,
         conditions=[lambda nc: bool(nc.corrective_action.strip())],
         custom={"label": _("Submit the corrective action")},
     )
@@ -297,7 +282,7 @@ class Nonconformity(FSMModelMixin, models.Model):
         field=state,
         source=NonconformityState.ACTION_SUBMITTED,
         target=NonconformityState.CLOSED,
-        permission=_decider,
+        permission=cb_decider,
         custom={"label": _("Verify and close"), "reason_required": True},
     )
     def verify(self) -> None:
@@ -307,7 +292,7 @@ class Nonconformity(FSMModelMixin, models.Model):
         field=state,
         source=NonconformityState.ACTION_SUBMITTED,
         target=NonconformityState.OPEN,
-        permission=_decider,
+        permission=cb_decider,
         custom={"label": _("Reject the corrective action"), "reason_required": True},
     )
     def reject_action(self) -> None:
@@ -382,7 +367,7 @@ class ProcessChangeNotification(FSMModelMixin, models.Model):
         field=state,
         source=PCNState.SUBMITTED,
         target=PCNState.UNDER_ASSESSMENT,
-        permission=_decider,
+        permission=cb_decider,
         custom={"label": _("Classify the impact"), "reason_required": True},
     )
     def classify(self) -> None:
@@ -392,7 +377,7 @@ class ProcessChangeNotification(FSMModelMixin, models.Model):
         field=state,
         source=[PCNState.SUBMITTED, PCNState.UNDER_ASSESSMENT],
         target=PCNState.CLOSED,
-        permission=_decider,
+        permission=cb_decider,
         custom={"label": _("Close"), "reason_required": True},
     )
     def close(self) -> None:

@@ -23,6 +23,7 @@ from certification.choices import CertificateState
 from certification.models import CB_DECIDERS, CB_STAFF, MF_APPLICANTS, Certificate
 from iecq.errors import NotFound
 from iecq.log import history_of
+from iecq.permissions import cb_decider, cb_staff, manufacturer_member
 from iecq.portal.views import (
     PrincipalMixin,
     RecordFormView,
@@ -47,9 +48,6 @@ from .models import (
     ProcessChangeNotification,
     ProductSample,
     SurveillanceAudit,
-    _cb_staff,
-    _decider,
-    _manufacturer,
 )
 
 # What services.audit_update accepts in each state; the form offers only these fields.
@@ -73,23 +71,23 @@ def _may_record(p: Principal) -> bool:
 
 
 def _may_edit_audit(p: Principal, audit: SurveillanceAudit) -> bool:
-    return _cb_staff(audit, p) and audit.state in AUDIT_EDITABLE
+    return cb_staff(audit, p) and audit.state in AUDIT_EDITABLE
 
 
 def _may_assign(p: Principal, audit: SurveillanceAudit) -> bool:
-    return _decider(audit, p) and audit.state in (AuditState.PLANNED, AuditState.SCHEDULED)
+    return cb_decider(audit, p) and audit.state in (AuditState.PLANNED, AuditState.SCHEDULED)
 
 
 def _may_record_nonconformity(p: Principal, audit: SurveillanceAudit) -> bool:
-    return _cb_staff(audit, p) and audit.state in (AuditState.IN_PROGRESS, AuditState.REPORT_SUBMITTED)
+    return cb_staff(audit, p) and audit.state in (AuditState.IN_PROGRESS, AuditState.REPORT_SUBMITTED)
 
 
 def _may_respond(p: Principal, nc: Nonconformity) -> bool:
-    return _manufacturer(nc, p) and nc.state == NonconformityState.OPEN
+    return manufacturer_member(nc, p) and nc.state == NonconformityState.OPEN
 
 
 def _may_record_result(p: Principal, sample: ProductSample) -> bool:
-    return _cb_staff(sample, p) and sample.result == SampleResult.PENDING
+    return cb_staff(sample, p) and sample.result == SampleResult.PENDING
 
 
 def _may_submit_pcn(p: Principal) -> bool:
@@ -104,11 +102,11 @@ def _may_add_pcn_document(p: Principal, pcn: ProcessChangeNotification) -> bool:
 
 
 def _may_classify(p: Principal, pcn: ProcessChangeNotification) -> bool:
-    return _decider(pcn, p) and pcn.state == PCNState.SUBMITTED
+    return cb_decider(pcn, p) and pcn.state == PCNState.SUBMITTED
 
 
 def _may_close_pcn(p: Principal, pcn: ProcessChangeNotification) -> bool:
-    return _decider(pcn, p) and pcn.state in (PCNState.SUBMITTED, PCNState.UNDER_ASSESSMENT)
+    return cb_decider(pcn, p) and pcn.state in (PCNState.SUBMITTED, PCNState.UNDER_ASSESSMENT)
 
 
 def frequencies_for(p: Principal, manufacturer: Manufacturer) -> list[tuple[CertificationBody, Frequency]]:
@@ -253,7 +251,7 @@ class AuditDetailView(LoginRequiredMixin, ScopedDetailView):
         if _may_record_nonconformity(p, audit):
             ctx["nc_form"] = forms.NonconformityRecordForm()
             ctx["nc_url"] = reverse("surveillance:nonconformity-record", args=[audit.pk])
-        if _may_record(p) and _cb_staff(audit, p) and is_open and audit.certificate_id:
+        if _may_record(p) and cb_staff(audit, p) and is_open and audit.certificate_id:
             ctx["sample_url"] = (
                 f"{reverse('surveillance:sample-record')}?certificate={audit.certificate_id}&audit={audit.pk}"
             )

@@ -36,7 +36,6 @@ def set_certificate(world, **fields):
         Certificate.objects.update(next_audit_due=far, expires_on=far + timedelta(days=365))
         Certificate.objects.filter(pk=world.a.records[Certificate].pk).update(**fields)
     from bodies.models import Auditor, CertificationBody, Equipment
-
     from sanctions.models import Appeal, CorrectiveActionRequest
 
     with scope(SYSTEM):
