@@ -254,3 +254,20 @@ def test_the_portal_lists_notifications_and_serves_a_calendar(world):
     client.post("/notifications/read/")
     assert not Notification.objects.filter(recipient=user, read_at__isnull=True).exists()
     assert client.post("/notifications/read/", {"id": "999999"}).status_code == 404
+
+
+@pytest.mark.req("SC-01")
+@pytest.mark.req("SA-04")
+def test_appeal_answers_and_calibrations_are_reminded_before_they_fall_due(world):
+    from bodies.models import Equipment
+    from sanctions.models import Appeal
+
+    set_certificate(world)  # nothing else due
+    appeal, equipment = world.a.records[Appeal], world.a.records[Equipment]
+    with scope(SYSTEM):
+        Appeal.objects.filter(pk=appeal.pk).update(response_due_on=TODAY + timedelta(days=7))
+        Equipment.objects.filter(pk=equipment.pk).update(calibration_due_on=TODAY + timedelta(days=30))
+    with time_machine.travel(TODAY):
+        scheduler.sweep()
+    keys = {(key.split(":")[0], step) for key, step, _u in reminders()}
+    assert ("appeal_response", "7d") in keys and ("calibration", "30d") in keys
