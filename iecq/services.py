@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .errors import Forbidden, ValidationFailed
-from .models import ApiToken, User
+from .models import ApiToken, DecisionEvidence, TransitionLog, User
 from .models.tokens import API_SCOPES, hash_secret
 from .principals import Principal
 from .roles import ROLES_BY_KIND
@@ -95,3 +95,34 @@ def totp_disable(*, user: User, code: str) -> None:
     user.totp_enabled = False
     user.totp_secret = ""
     user.save(update_fields=["totp_enabled", "totp_secret"])
+
+
+@service
+def decision_evidence_attach(*, actor: Principal, decision, title: str, file) -> DecisionEvidence:
+    """Attach evidence to a logged decision: whoever took it, the CB's decision makers, or the operator."""
+    from .permissions import CB_DECIDERS
+    from .uploads import check_upload
+
+    log = get_visible(TransitionLog, actor, getattr(decision, "pk", decision))
+    took_it = actor.user_id is not None and actor.user_id == log.actor_user_id
+    cb_decider = (
+        actor.is_cb and actor.certification_body_id == log.certification_body_id and actor.has_role(*CB_DECIDERS)
+    )
+    if not (took_it or cb_decider or actor.is_operator):
+        raise Forbidden(_("Only whoever took the decision, its CB's managers or the operator add its evidence."))
+    if not title.strip():
+        raise ValidationFailed(errors={"title": [_("Say what the document shows.")]})
+    checked = check_upload(file)
+    evidence = DecisionEvidence(
+        log=log,
+        title=title.strip()[:200],
+        storage_name=checked.storage_name,
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by_label=actor.label,
+    )
+    evidence.file.save(checked.storage_name, file, save=False)
+    evidence.save()
+    return evidence

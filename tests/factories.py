@@ -219,7 +219,31 @@ def add_sanction_records(cb, manufacturer, marker: str, *, certificate) -> dict:
             component=f"{marker} component",
             description=f"{marker} defect",
         )
-    return {CorrectiveActionRequest: car, CertificateSuspensionRequest: request, Appeal: appeal, DefectReport: defect}
+    from django.core.files.base import ContentFile
+
+    from iecq.models import DecisionEvidence, TransitionLog
+
+    with scope(SYSTEM):
+        document = DecisionEvidence(
+            log=decision,
+            title=f"{marker} evidence",
+            storage_name=f"{marker.lower()}-dec.pdf",
+            original_name="evidence.pdf",
+            content_type="application/pdf",
+            size=9,
+            sha256="0" * 64,
+            uploaded_by_label="fixture",
+        )
+        document.file.save(document.storage_name, ContentFile(b"%PDF-1.4\n"), save=False)
+        document.save()
+    return {
+        CorrectiveActionRequest: car,
+        CertificateSuspensionRequest: request,
+        Appeal: appeal,
+        DefectReport: defect,
+        TransitionLog: decision,
+        DecisionEvidence: document,
+    }
 
 
 def add_surveillance_records(cb, manufacturer, marker: str, *, certificate, auditor) -> dict:

@@ -1,10 +1,11 @@
 from django.urls import include, path
 
 from .routers import OfferedMethodsRouter
-from .views import ApiTokenViewSet, MeView
+from .views import ApiTokenViewSet, DecisionEvidenceViewSet, MeView
 
 router = OfferedMethodsRouter()
 router.register("tokens", ApiTokenViewSet, basename="api-token")
+router.register("decision-evidence", DecisionEvidenceViewSet, basename="decision-evidence")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

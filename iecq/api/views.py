@@ -1,15 +1,20 @@
 """Platform endpoints: who am I, and the organisation's API tokens."""
 
+from django.http import FileResponse
+from django.utils.http import content_disposition_header
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from .. import services
-from ..models import ApiToken
+from ..models import ApiToken, DecisionEvidence, TransitionLog
 from ..models.tokens import API_SCOPES
 from ..roles import Role
+from .fields import VisiblePrimaryKeyRelatedField
 from .viewsets import PROBLEM_RESPONSES, PrincipalScopedAPIView, ScopedViewSet
 
 
@@ -88,3 +93,68 @@ class ApiTokenViewSet(ScopedViewSet):
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         return Response(ApiTokenSerializer(services.api_token_revoke(actor=request.principal, pk=pk)).data)
+
+
+class DecisionEvidenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DecisionEvidence
+        fields = [
+            "id",
+            "log",
+            "title",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_by_label",
+            "uploaded_at",
+        ]
+        read_only_fields = fields
+
+
+class DecisionEvidenceUploadSerializer(serializers.Serializer):
+    decision = VisiblePrimaryKeyRelatedField(TransitionLog, help_text="The id of the logged decision (history).")
+    title = serializers.CharField(max_length=200)
+    file = serializers.FileField()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Evidence documents of decisions you can see"),
+    retrieve=extend_schema(
+        summary="One evidence document", responses={200: DecisionEvidenceSerializer, **PROBLEM_RESPONSES}
+    ),
+)
+class DecisionEvidenceViewSet(ScopedViewSet):
+    """Documents supporting logged decisions (SA-02): a suspension's evidence, for example."""
+
+    model = DecisionEvidence
+    serializer_class = DecisionEvidenceSerializer
+    scope_area = "sanctions"
+    http_method_names = ["get", "post", "head", "options"]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="Attach a document to a decision",
+        request={"multipart/form-data": DecisionEvidenceUploadSerializer},
+        responses={201: DecisionEvidenceSerializer, **PROBLEM_RESPONSES},
+    )
+    def create(self, request):
+        body = DecisionEvidenceUploadSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        evidence = services.decision_evidence_attach(
+            actor=request.principal, decision=data["decision"], title=data["title"], file=data["file"]
+        )
+        return Response(DecisionEvidenceSerializer(evidence).data, status=201)
+
+    @extend_schema(
+        summary="Download the document (an attachment)",
+        responses={(200, "*/*"): OpenApiTypes.BINARY, **PROBLEM_RESPONSES},
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        evidence = self.get_object()
+        response = FileResponse(evidence.file.open("rb"), content_type=evidence.content_type)
+        response["Content-Disposition"] = content_disposition_header(True, evidence.original_name)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

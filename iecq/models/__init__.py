@@ -1,8 +1,18 @@
 """Principals (users, organisations, memberships, API tokens) and the append-only transition log."""
 
-from .log import TransitionLog
+from .log import DecisionEvidence, TransitionLog
 from .notifications import EmailOutbox, Notification, Reminder
 from .principals import Membership, Organisation, User
 from .tokens import ApiToken
 
-__all__ = ["ApiToken", "EmailOutbox", "Membership", "Notification", "Organisation", "Reminder", "TransitionLog", "User"]
+__all__ = [
+    "ApiToken",
+    "DecisionEvidence",
+    "EmailOutbox",
+    "Membership",
+    "Notification",
+    "Organisation",
+    "Reminder",
+    "TransitionLog",
+    "User",
+]

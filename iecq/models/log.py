@@ -50,3 +50,29 @@ class TransitionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_repr}: {self.source} → {self.target} by {self.actor_label}"
+
+
+class DecisionEvidence(models.Model):
+    """A document supporting a logged decision (a suspension's evidence, say): checked by content, stored
+    under a server-generated name, readable by whoever sees the decision."""
+
+    log = models.ForeignKey(TransitionLog, on_delete=models.PROTECT, related_name="evidence_documents")
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(upload_to="decisions/", max_length=200)
+    storage_name = models.CharField(max_length=80, unique=True)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=80)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by_label = models.CharField(_("uploaded by"), max_length=200)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    tenancy = Tenancy(cb="log__certification_body", manufacturer="log__manufacturer", country="log__country")
+    objects = TenantScopedManager()
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("evidence of a decision")
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import notifications, views
+from . import decisions, notifications, views
 
 app_name = "portal"
 urlpatterns = [
@@ -16,4 +16,10 @@ urlpatterns = [
     path("notifications/read/", notifications.notification_read, name="notifications-read"),
     path("notifications/calendar/renew/", notifications.calendar_token_renew, name="calendar-renew"),
     path("calendar.ics", notifications.calendar_feed, name="calendar-feed"),
+    path("decisions/<int:pk>/evidence/new/", decisions.DecisionEvidenceAttachView.as_view(), name="decision-evidence"),
+    path(
+        "decisions/evidence/<int:pk>/download/",
+        decisions.DecisionEvidenceDownloadView.as_view(),
+        name="decision-evidence-download",
+    ),
 ]
