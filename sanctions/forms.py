@@ -202,17 +202,22 @@ class SuspensionRequestForm(forms.Form):
 
 
 def appealable_decisions(principal: Principal) -> models.QuerySet[TransitionLog]:
-    """The decisions about the manufacturer's own records it may still appeal: of a kind that can be appealed
-    (`services.REVERSALS`), within the appeal period, and not already under an appeal that is not dismissed."""
+    """The decisions about the principal's own records (a manufacturer's, or the CB itself) it may still appeal:
+    of a kind that can be appealed (`services.REVERSALS`), within the appeal period, and not already under an
+    appeal that is not dismissed."""
     kinds = reduce(
         or_,
         (Q(content_type__app_label=app, content_type__model=model, transition=name) for app, model, name in REVERSALS),
     )
     since = timezone.now().date() - timedelta(days=settings.IECQ_APPEAL_DAYS)
     under_appeal = visible(Appeal, principal).exclude(state=AppealState.DISMISSED).values("decision_id")
+    if principal.is_cb:  # a CB appeals the operator's decisions about the CB itself
+        own = Q(content_type__model="certificationbody", object_id=principal.certification_body_id)
+    else:
+        own = Q(manufacturer_id=principal.manufacturer_id)
     return (
         visible(TransitionLog, principal)
-        .filter(kinds, manufacturer_id=principal.manufacturer_id, at__date__gte=since)
+        .filter(kinds, own, at__date__gte=since)
         .exclude(pk__in=under_appeal)
         .select_related("content_type")
         .order_by("-at", "-id")

@@ -56,7 +56,8 @@ def _may_request_suspension(p: Principal) -> bool:
 
 
 def _may_lodge_appeal(p: Principal) -> bool:
-    return p.is_manufacturer and p.has_role(*MF_APPLICANTS)
+    """A manufacturer appeals decisions about its records; a CB's administrator, decisions about the CB."""
+    return (p.is_manufacturer and p.has_role(*MF_APPLICANTS)) or (p.is_cb and p.has_role("cb_admin"))
 
 
 def _sees_defect_reports(p: Principal) -> bool:

@@ -335,3 +335,28 @@ def test_sanctions_and_bulletin_are_in_the_navigation(world):
         assert f'href="{path}"' in index
     mf_index = page_of(signed_in(world.a.users[Role.MF_ADMIN][0]).get("/sanctions/"))
     assert 'href="/sanctions/defects/"' not in mf_index and 'href="/sanctions/appeals/new/"' in mf_index
+
+
+@pytest.mark.req("SA-04")
+def test_a_cb_administrator_lodges_an_appeal_against_its_suspension_in_the_portal(world):
+    from bodies.services import certification_body_transition
+    from iecq.models import Organisation, TransitionLog
+    from iecq.tenancy import scope
+
+    from .factories import SYSTEM, make_member
+
+    certification_body_transition(
+        actor=world.operator[1], pk=world.public_cb.pk, name="suspend", reason="Witness audit failed"
+    )
+    with scope(SYSTEM):
+        org = Organisation.objects.get(certification_body=world.public_cb)
+        decision = TransitionLog.objects.filter(
+            object_id=world.public_cb.pk, transition="suspend", content_type__model="certificationbody"
+        ).latest("id")
+    user, _p = make_member(org, "cb_admin", username="publicside-admin-portal")
+    client = Client()
+    client.force_login(user)
+    form = client.get("/sanctions/appeals/new/")
+    assert form.status_code == 200 and str(decision.pk) in form.content.decode()
+    response = client.post("/sanctions/appeals/new/", {"decision": decision.pk, "grounds": "The auditor was qualified"})
+    assert response.status_code == 302
