@@ -258,6 +258,10 @@ REVERSALS = {
     ("certification", "certificate", "withdraw"): "restore_on_appeal",
     ("certification", "application", "reject"): "reopen_on_appeal",
     ("certification", "application", "refuse_qms"): None,  # upheld: recorded; the assessment goes on
+    # Upheld, these are recorded and the CB takes the corrected decision itself (no automatic reversal).
+    ("sanctions", "correctiveactionrequest", "send_back"): None,
+    ("surveillance", "nonconformity", "reject_action"): None,
+    ("surveillance", "processchangenotification", "classify"): None,
     ("bodies", "certificationbody", "suspend"): "reinstate",
     ("bodies", "certificationbody", "lapse"): "reinstate",
     ("bodies", "certificationbody", "withdraw"): "restore_on_appeal",

@@ -308,3 +308,22 @@ def test_a_report_that_names_no_known_certificate_goes_to_the_operator_who_can_c
         actor=op, pk=report.pk, name="close", outcome="no_action", reason="Not an IECQ-certified component"
     )
     assert fresh(DefectReport, report.pk).state == "closed"
+
+
+@pytest.mark.req("SA-04")
+def test_a_rejected_corrective_action_can_be_appealed_too(world):
+    from surveillance.services import nonconformity_respond, nonconformity_transition
+
+    _u, mf = world.a.users[Role.MF_QUALITY_MANAGER]
+    _u, mgr = world.a.users[Role.CB_CERTIFICATION_MANAGER]
+    _u, admin = world.a.users[Role.CB_ADMIN]
+    nc = world.a.records[Nonconformity]
+    nonconformity_respond(actor=mf, pk=nc.pk, corrective_action="Operators retrained, records attached")
+    nonconformity_transition(actor=mgr, pk=nc.pk, name="reject_action", reason="Training records missing")
+    with scope(SYSTEM):
+        decision = TransitionLog.objects.filter(
+            object_id=nc.pk, transition="reject_action", content_type__model="nonconformity"
+        ).latest("id")
+    appeal = services.appeal_lodge(actor=mf, decision=decision, grounds="The records were attached on page 4")
+    services.appeal_transition(actor=admin, pk=appeal.pk, name="uphold", reason="Page 4 has them")
+    assert fresh(type(appeal), appeal.pk).state == "upheld"
