@@ -3,6 +3,7 @@ and its effect (a suspension, its bulletin notice, a reversal on appeal) are one
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from functools import partial
 
@@ -37,9 +38,9 @@ def _require_decider(actor: Principal, certification_body_id: int | None) -> Non
 # --- corrective action requests (SA-01, SA-06) -------------------------------------------------------------
 
 
-def _car_number(cb_id: int) -> str:
-    count = CorrectiveActionRequest._base_manager.filter(certification_body_id=cb_id).count() + 1
-    return f"CAR-{cb_id:03d}-{timezone.now():%Y}-{count:04d}"
+def _car_number(car: CorrectiveActionRequest) -> str:
+    """Derived from the row's id, so two CARs issued at the same moment never collide (a count would)."""
+    return f"CAR-{car.certification_body_id:03d}-{car.created_at:%Y}-{car.pk:06d}"
 
 
 @service
@@ -68,11 +69,13 @@ def car_issue(
         manufacturer_id=cert.manufacturer_id,
         certificate=cert,
         nonconformity=nc,
-        number=_car_number(cert.certification_body_id),
+        number=f"pending-{uuid.uuid4().hex[:22]}",  # replaced from the id just below
         request=request.strip(),
         due_on=due_on,
         issued_by_label=actor.label,
     )
+    car.number = _car_number(car)
+    car.save(update_fields=["number"])
     notify(
         people(manufacturer_id=cert.manufacturer_id, roles=("mf_admin", "mf_quality_manager")),
         title=_("Corrective action request %(number)s, due %(day)s")
