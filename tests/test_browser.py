@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from django.db import connections
-from django.utils import timezone
 
 from bodies.choices import CertificationBodyState as S
 from bodies.models import CertificationBody
@@ -86,59 +85,3 @@ def test_keyboard_reaches_the_main_content(world, live_server, browser):
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
     assert "Skip to content" in focused
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.req("CE-04")
-@pytest.mark.req("CE-05")
-def test_the_public_verifies_a_suspended_certificate(world, live_server, browser):
-    from certification.models import Certificate
-    from certification.services import certificate_transition
-
-    cert = world.a.records[Certificate]
-    _u, manager = world.a.users[Role.CB_CERTIFICATION_MANAGER]
-    certificate_transition(actor=manager, pk=cert.pk, name="suspend", reason="Major nonconformity at audit")
-    page = browser.new_page()
-    page.goto(f"{live_server.url}/register/")
-    page.get_by_label("Certificate number").fill(cert.number)
-    page.get_by_role("button", name="Search").click()
-    page.get_by_role("link", name=cert.number).click()
-    page.get_by_text("This certificate is suspended since").wait_for()
-    assert page.get_by_text("may not use the IECQ mark").is_visible()
-    page.screenshot(path=str(SHOTS / "public-verifies-suspended-certificate.png"), full_page=True)
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.req("MF-04")
-@pytest.mark.req("MF-02")
-def test_a_manufacturer_applies_uploads_evidence_and_submits(world, live_server, browser, tmp_path):
-    from bodies.services import certification_body_transition
-
-    from .factories import qualify_for_approval
-
-    qualify_for_approval(world.a.cb, marker="browser")
-    operator = world.operator[1]
-    certification_body_transition(actor=operator, pk=world.a.cb.pk, name="start_assessment")
-    certification_body_transition(actor=operator, pk=world.a.cb.pk, name="approve")
-    user, _p = world.a.users[Role.MF_QUALITY_MANAGER]
-    page = browser.new_page()
-    sign_in(page, live_server.url, user.username)
-    page.goto(f"{live_server.url}/certification/applications/new/")
-    page.get_by_label("Certification body").select_option(label="Alphaside Certification")
-    page.get_by_label("Scheme").select_option(index=1)
-    page.get_by_label("Capacitors").check()
-    page.get_by_label("Component types").fill("Multilayer ceramic capacitors, 0402 and 0603")
-    page.get_by_label("Alphaside Components main site").check()
-    page.get_by_role("button", name="Save").click()
-    page.get_by_role("heading", name="APP-").wait_for()
-    document = tmp_path / "quality-manual.pdf"
-    document.write_bytes(b"%PDF-1.4\n% quality manual\n")
-    page.goto(page.url + "evidence/new/")
-    page.get_by_label("Title").fill("Quality manual, revision 7")
-    page.get_by_label("Effective date").fill(timezone.now().date().isoformat())
-    page.get_by_label("Document").set_input_files(str(document))
-    page.get_by_role("button", name="Save").click()
-    page.get_by_text("Quality manual, revision 7").first.wait_for()
-    page.get_by_role("button", name="Submit application").click()
-    page.get_by_text("Done: Submit application.").wait_for()
-    page.screenshot(path=str(SHOTS / "manufacturer-application-submitted.png"), full_page=True)
