@@ -1,8 +1,9 @@
 """One Debian chromium per test module, driven by Playwright, for the accessibility and journey tests (PL-06).
 
-Import `browser` and `page` into a test module to use them; screenshots go to test-artifacts/screenshots/, which the
-test run keeps. The browser is shared by the module's tests (starting chromium costs seconds); each test gets a fresh
-context, so cookies and sessions never leak from one test to the next.
+A test module binds `browser_fixture`, `context_fixture` and `page_fixture` to use the fixtures `browser`,
+`context` and `page`; screenshots go to test-artifacts/screenshots/, which the test run keeps. The browser is
+shared by the module's tests (starting chromium costs seconds); each test gets a fresh context, so cookies and
+sessions never leak from one test to the next.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 
 
-@pytest.fixture(scope="module")
-def browser():
+@pytest.fixture(scope="module", name="browser")
+def browser_fixture():
     # Playwright's sync API keeps an event loop in this thread; the ORM calls of the tests are still synchronous.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -42,8 +43,8 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def context(browser):
+@pytest.fixture(name="context")
+def context_fixture(browser):
     """A fresh browser context (cookies, storage) for one test."""
     ctx = browser.new_context()
     ctx.set_default_timeout(15_000)
@@ -54,8 +55,8 @@ def context(browser):
     connections.close_all()
 
 
-@pytest.fixture
-def page(context):
+@pytest.fixture(name="page")
+def page_fixture(context):
     return context.new_page()
 
 

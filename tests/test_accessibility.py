@@ -15,7 +15,15 @@ import pytest
 
 from iecq.roles import Role
 
-from .browser_support import AXE, browser, context, page, shot, sign_in  # noqa: F401  (fixtures)
+from . import browser_support
+from .browser_support import AXE, shot, sign_in
+
+# The module's fixtures `browser` (one chromium), `context` and `page` (fresh for each test).
+browser_fixture, context_fixture, page_fixture = (
+    browser_support.browser_fixture,
+    browser_support.context_fixture,
+    browser_support.page_fixture,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.req("PL-06")]
 

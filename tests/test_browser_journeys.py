@@ -16,8 +16,16 @@ from django.utils import timezone
 from iecq.roles import Role
 from iecq.tenancy import scope
 
-from .browser_support import browser, context, page, shot, sign_in, sign_out  # noqa: F401  (fixtures)
+from . import browser_support
+from .browser_support import shot, sign_in, sign_out
 from .factories import SYSTEM
+
+# The module's fixtures `browser` (one chromium), `context` and `page` (fresh for each test).
+browser_fixture, context_fixture, page_fixture = (
+    browser_support.browser_fixture,
+    browser_support.context_fixture,
+    browser_support.page_fixture,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.req("PL-06"), pytest.mark.django_db(transaction=True)]
 
@@ -216,7 +224,6 @@ def test_an_auditor_records_a_nonconformity_and_the_car_is_answered_and_accepted
     assert cert_number
 
 
-@pytest.mark.req("PL-05")
 def test_a_supervisor_reads_what_it_oversees(world, live_server, page):
     from certification.models import Certificate
 
