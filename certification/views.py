@@ -22,6 +22,7 @@ from django.views import View
 
 from iecq.errors import NotFound
 from iecq.models import TransitionLog
+from iecq.portal.guidance import FieldValidationMixin
 from iecq.portal.views import (
     PrincipalMixin,
     RecordFormView,
@@ -272,9 +273,16 @@ class ApplicationTransitionView(TransitionView):
     detail_url_name = "certification:application-detail"
 
 
-class ApplicationCreateView(ServiceFormView):
+class ApplicationCreateView(FieldValidationMixin, ServiceFormView):
+    """The application form; saving records an inquiry, the application's draft, which stays editable until the
+    manufacturer submits it (PL-06)."""
+
     form_class = forms.ApplicationForm
     title = _("Apply for certification")
+    intro = _(
+        "Saving records your application as an inquiry: a draft you and your colleagues can change and complete "
+        "with evidence. The certification body starts its review only when you press “Submit application”."
+    )
     success_message = _("Your inquiry is recorded. Add evidence, then submit it to the certification body.")
 
     def get_form_kwargs(self) -> dict[str, Any]:
@@ -289,11 +297,14 @@ class ApplicationCreateView(ServiceFormView):
     def call_service(self, data: dict[str, Any]) -> Application:
         return services.application_create(actor=self.principal, **data)
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(intro=self.intro, **kwargs)
+
     def get_success_url(self) -> str:
         return reverse("certification:application-detail", args=[self.object.pk])
 
 
-class ApplicationEditView(RecordFormView):
+class ApplicationEditView(FieldValidationMixin, RecordFormView):
     model = Application
     form_class = forms.ApplicationForm
     title_pattern = _("Change application %(record)s")
@@ -343,7 +354,7 @@ class EvaluationAuditorAssignView(RecordFormView):
         )
 
 
-class EvidenceUploadView(RecordFormView):
+class EvidenceUploadView(FieldValidationMixin, RecordFormView):
     model = Application
     form_class = forms.EvidenceForm
     title_pattern = _("Add evidence to %(record)s")

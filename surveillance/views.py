@@ -24,6 +24,7 @@ from certification.models import CB_DECIDERS, CB_STAFF, MF_APPLICANTS, Certifica
 from iecq.errors import NotFound
 from iecq.log import history_of
 from iecq.permissions import cb_decider, cb_staff, manufacturer_member
+from iecq.portal.guidance import FieldValidationMixin
 from iecq.portal.views import (
     PrincipalMixin,
     RecordFormView,
@@ -621,7 +622,9 @@ def _offers_reinstatement(pcn: ProcessChangeNotification, certificate: Certifica
     return pcn.suspended_certificate and certificate is not None and certificate.state == CertificateState.SUSPENDED
 
 
-class PCNSubmitView(SurveillanceCreateView):
+class PCNSubmitView(FieldValidationMixin, SurveillanceCreateView):
+    """The PCN form: checked as typed; its draft is kept in the browser, not on the server (docs/accessibility.md)."""
+
     form_class = forms.PCNSubmitForm
     title = _("Notify a process change")
     success_message = _("Your PCN is submitted to the certification body. Add supporting documents below.")
@@ -631,6 +634,10 @@ class PCNSubmitView(SurveillanceCreateView):
 
     def call_service(self, data: dict[str, Any]) -> ProcessChangeNotification:
         return services.pcn_submit(actor=self.principal, **data)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # One draft per person and form in this browser: a colleague signing in here does not get it.
+        return super().get_context_data(draft_key=f"pcn-submit:{self.request.user.pk}", **kwargs)
 
     def get_success_url(self) -> str:
         return reverse("surveillance:pcn-detail", args=[self.object.pk])
