@@ -116,3 +116,26 @@ def test_every_page_has_no_serious_accessibility_violation(world, live_server, a
     if problems:
         shot(axe_page, f"axe-failure-{role or 'public'}")
     assert not problems, f"{len(problems)} serious or critical violations:\n" + "\n".join(problems)
+
+
+FOCUS_STYLE = """() => { const s = getComputedStyle(document.activeElement);
+  return {tag: document.activeElement.tagName, id: document.activeElement.id, text: document.activeElement.textContent,
+          style: s.outlineStyle, width: parseFloat(s.outlineWidth), color: s.outlineColor}; }"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_keyboard_skips_to_the_content_and_always_shows_where_it_is(world, live_server, page):
+    user, _p = world.a.users[Role.MF_QUALITY_MANAGER]
+    sign_in(page, live_server.url, user.username)
+    page.goto(f"{live_server.url}/certification/applications/new/")
+    page.keyboard.press("Tab")
+    skip = page.evaluate(FOCUS_STYLE)
+    assert "Skip to content" in skip["text"] and skip["style"] == "solid" and skip["width"] >= 2, skip
+    page.keyboard.press("Enter")
+    assert page.evaluate(FOCUS_STYLE)["id"] == "main"  # focus moved: the next Tab is inside the content
+    page.keyboard.press("Tab")
+    first = page.evaluate(FOCUS_STYLE)
+    assert first["tag"] in ("A", "SELECT", "INPUT", "BUTTON", "TEXTAREA"), first
+    assert first["style"] == "solid" and first["width"] >= 2, first
+    # Dark on the light page, yellow on the dark top bar: never the same colour as what is behind it.
+    assert first["color"] != skip["color"]

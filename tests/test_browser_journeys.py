@@ -269,3 +269,41 @@ def test_the_public_verifies_a_suspended_certificate_on_the_register(world, live
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Bulletin").click()
     assert page.get_by_text(cert.number).first.is_visible()  # the suspension is published in the bulletin
     shot(page, "journey-e-3-bulletin")
+
+
+@pytest.mark.req("SV-05")
+def test_the_pcn_form_checks_as_typed_and_keeps_a_draft_in_the_browser(world, live_server, page):
+    from certification.models import Certificate
+    from surveillance.models import ProcessChangeNotification
+
+    base = live_server.url
+    user, _p = world.a.users[Role.MF_QUALITY_MANAGER]
+    sign_in(page, base, user.username)
+    page.goto(f"{base}/surveillance/pcns/new/")
+    page.get_by_label("Certificate").select_option(index=1)
+    title = page.locator("#id_title")
+    title.fill("Second")
+    title.fill("")  # emptied while typing: said at once, before anything is sent
+    errors = page.locator("#id_title-field .field-errors")
+    errors.get_by_text("This field is required.").wait_for()
+    assert title.get_attribute("aria-invalid") == "true"
+    shot(page, "journey-f-1-pcn-checked-as-typed")
+    title.fill("Second source for the dielectric powder")
+    errors.get_by_text("This field is required.").wait_for(state="detached")
+    assert title.get_attribute("aria-invalid") is None
+    page.get_by_label("Planned for").fill((timezone.now().date() + timedelta(days=30)).isoformat())
+
+    # The manufacturer leaves and comes back: what was typed is there again, from this browser's draft.
+    page.goto(f"{base}/")
+    page.goto(f"{base}/surveillance/pcns/new/")
+    page.get_by_text("Restored from your draft in this browser").wait_for()
+    assert page.locator("#id_title").input_value() == "Second source for the dielectric powder"
+    shot(page, "journey-f-2-pcn-draft-restored")
+    page.get_by_label("Description").fill("Supplier B qualified by lot testing; no change to the formulation.")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Your PCN is submitted").wait_for()
+    key = f"iecq-draft:pcn-submit:{user.pk}"
+    assert page.evaluate(f"localStorage.getItem('{key}')") is None  # submitted: the draft is gone
+    with scope(SYSTEM):
+        pcn = ProcessChangeNotification.objects.get(title="Second source for the dielectric powder")
+    assert pcn.certificate_id == world.a.records[Certificate].pk

@@ -30,7 +30,7 @@ class FieldValidationMixin:
             return HttpResponseBadRequest()
         form.is_valid()  # field cleaning and the form's clean(); nothing reaches the service
         html = render_to_string("portal/_field_errors.html", {"field": form[name]}, request=request)
-        return HttpResponse(html)
+        return HttpResponse(html.strip())
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         # The fields of this page's form validate against the page's own URL (portal/_field.html).
