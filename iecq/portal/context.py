@@ -27,6 +27,8 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
             items.append((_("Nonconformities"), reverse("surveillance:nonconformity-list")))
             items.append((_("PCNs"), reverse("surveillance:pcn-list")))
             items.append((_("Sanctions"), reverse("sanctions:index")))
+        if (principal.is_supervisor and principal.country) or principal.is_operator:
+            items.append((_("Dashboard"), reverse("portal:supervision")))
         if principal.is_cb or principal.is_operator or principal.is_supervisor:
             items.append((_("Auditors"), reverse("bodies:auditor-list")))
             items.append((_("Laboratories"), reverse("bodies:lab-list")))
