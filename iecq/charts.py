@@ -94,7 +94,7 @@ def line_chart(
     chart_id: str | None = None,
 ) -> SafeString:
     """One line per series over the x labels (months, say), with a legend; every n-th x label is written."""
-    left, right, top, bottom, legend = 40, 12, 12, 36, 20
+    left, right, top, bottom, legend = 40, 28, 12, 36, 20
     plot_w, plot_h = width - left - right, height - top - bottom - legend
     ceiling = nice_ceiling(max((v for s in series for v in s.values), default=0))
     n = max(len(labels), 1)
