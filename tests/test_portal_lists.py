@@ -100,10 +100,10 @@ def test_export_applies_the_same_filters(world):
 
 
 def test_cells_are_neutralised_against_formula_injection(world):
-    make_manufacturer("=HYPERLINK(\"http://evil\") Alphaside", "GB", cbs=(world.a.cb,))
+    make_manufacturer('=HYPERLINK("http://evil") Alphaside', "GB", cbs=(world.a.cb,))
     rows = read_csv(signed_in(world).get("/manufacturers/", {"export": "csv", "sort": "name"}))
     names = [r[0] for r in rows[1:]]
-    assert "'=HYPERLINK(\"http://evil\") Alphaside" in names
+    assert '\'=HYPERLINK("http://evil") Alphaside' in names
     assert not any(n.startswith(("=", "+", "-", "@")) for n in names)
     assert neutralise("@SUM(A1)") == "'@SUM(A1)" and neutralise("Plain") == "Plain"
 
@@ -153,3 +153,20 @@ def test_a_filter_sets_own_search_is_not_doubled(world):
     page = client.get("/bodies/", {"q": "Alphaside Certification Ltd"})
     assert page.context["searchable"] is False
     assert page.context["page"].paginator.count == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "role", "action"),
+    [
+        ("/certification/certificates/{Certificate}/", Role.CB_CERTIFICATION_MANAGER, "/transitions/suspend/"),
+        ("/surveillance/audits/{SurveillanceAudit}/", Role.CB_CERTIFICATION_MANAGER, "/transitions/"),
+        ("/surveillance/pcns/{ProcessChangeNotification}/", Role.CB_CERTIFICATION_MANAGER, "/classify/"),
+        ("/sanctions/cars/{CorrectiveActionRequest}/", Role.MF_QUALITY_MANAGER, "/respond/"),
+    ],
+)
+def test_detail_pages_show_history_and_the_actions_open_to_the_user(world, path, role, action):
+    """Verified, not built here: detail pages extend portal/detail.html with their history and next actions."""
+    records = {model.__name__: obj.pk for model, obj in world.a.records.items()}
+    body = signed_in(world, role).get(path.format(**records)).content.decode()
+    assert 'id="history-title"' in body
+    assert action in body
