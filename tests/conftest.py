@@ -29,6 +29,7 @@ from .factories import (
     make_org,
     make_token,
 )
+from .reliability_report import pytest_sessionfinish, reliability  # noqa: F401  (docs/reliability.md)
 
 
 @dataclass
