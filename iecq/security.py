@@ -75,3 +75,12 @@ class SecurityHeadersMiddleware:
         for name, value in SECURITY_HEADERS.items():
             response[name] = value
         return response
+
+
+def csrf_failure(request, reason: str = ""):
+    """The portal's own 403 page for a form sent without its CSRF token (Django's has an inline style)."""
+    from django.shortcuts import render
+    from django.utils.translation import gettext as _
+
+    message = _("This form has expired or did not come from this site. Go back, reload the page and send it again.")
+    return render(request, "portal/error.html", {"status": 403, "message": message}, status=403)

@@ -139,6 +139,7 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "iecq.security.csrf_failure"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Sign-in and API token throttling (iecq/lockout.py): failures counted in the cache per account and address.
