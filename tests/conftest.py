@@ -97,6 +97,14 @@ def world(db) -> World:
     return World(a=a, b=b, public_cb=public_cb, operator=operator, operator_org=op_org)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Sign-in lockout counters and throttles (kept in the cache) never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
