@@ -35,6 +35,7 @@ ROUNDS = int(os.environ.get("RACE_ROUNDS", "10"))
 CLIENTS = int(os.environ.get("RACE_CLIENTS", "50"))
 SECTION = os.environ.get("RACE_SECTION", "Races")
 
+MIXED = ("suspend", "withdraw", "recertify")
 # Each round's plan: which transition each of the CLIENTS requests takes.
 PLANS = {
     "same: all suspend": lambda n: ["suspend"] * n,
