@@ -6,6 +6,7 @@ How a test records a figure (the whole API):
         ...
         reliability.record("Races", "rounds run", 10)        # set a value (last write wins)
         reliability.add("Security headers", "responses checked", 1)  # add to a counter (starts at 0)
+        reliability.describe("Races", "What the section measures, one or two sentences.")  # optional
 
 `section` and `key` are free text; sections appear in the report in alphabetical order, keys in the order
 first recorded. Values are numbers or short strings. A test that fails still records what it measured
@@ -42,6 +43,7 @@ class Reliability:
 
     def __init__(self) -> None:
         self.sections: dict[str, dict[str, object]] = defaultdict(dict)
+        self.about: dict[str, str] = {}
 
     def record(self, section: str, key: str, value: object) -> None:
         """Set a figure; the last value recorded for (section, key) is the one reported."""
@@ -50,6 +52,10 @@ class Reliability:
     def add(self, section: str, key: str, amount: int | float = 1) -> None:
         """Add to a counter, which starts at 0."""
         self.sections[section][key] = self.sections[section].get(key, 0) + amount
+
+    def describe(self, section: str, text: str) -> None:
+        """Say what a section measures; printed under its heading."""
+        self.about[section] = text
 
     def get(self, section: str, key: str, default: object = None) -> object:
         return self.sections.get(section, {}).get(key, default)
@@ -82,12 +88,16 @@ def _commit() -> str:
         return "unknown"
 
 
-def merge(stored: dict, sections: dict[str, dict[str, object]], *, measured: str, commit: str, run: str) -> dict:
+def merge(
+    stored: dict, sections: dict[str, dict[str, object]], *, measured: str, commit: str, run: str, about=None
+) -> dict:
     """Sections recorded now replace the stored ones; the others are kept as they were."""
     merged = dict(stored)
     for name, figures in sections.items():
         if figures:
             merged[name] = {"measured": measured, "commit": commit, "run": run, "figures": dict(figures)}
+            if (about or {}).get(name):
+                merged[name]["about"] = about[name]
     return merged
 
 
@@ -115,6 +125,7 @@ def render(sections: dict) -> str:
         lines += [
             f"## {name}",
             "",
+            *([section["about"], ""] if section.get("about") else []),
             f"Measured {section['measured']} at commit `{section['commit']}` ({section['run']}).",
             "",
             "| Figure | Value |",
@@ -130,7 +141,7 @@ def write_report(target: Path, store: Reliability, *, run: str) -> None:
     json_path = target.with_suffix(".json")
     stored = json.loads(json_path.read_text()) if json_path.exists() else {}
     measured = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    merged = merge(stored, store.sections, measured=measured, commit=_commit(), run=run)
+    merged = merge(stored, store.sections, measured=measured, commit=_commit(), run=run, about=store.about)
     target.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(merged, indent=2, sort_keys=True, default=str) + "\n")
     target.write_text(render(merged))

@@ -81,6 +81,11 @@ def run_script(*args: str, env: dict[str, str]) -> str:
 
 def test_a_dump_taken_during_writes_restores_to_one_consistent_moment(world, tmp_path, reliability):
     _u, manager = world.a.users[Role.CB_CERTIFICATION_MANAGER]
+    reliability.describe(
+        "Backup and restore",
+        "make backup during writes, make restore into a fresh database: certificates, bulletin notices, CARs and "
+        "the TransitionLog equal, row for row, the database after one of the writer's commits.",
+    )
     cert = world.a.records[Certificate]
     source_url = database_url(connection.settings_dict)
     with connection.cursor() as cursor:

@@ -27,6 +27,11 @@ def signed_in(response) -> bool:
 
 @override_settings(**LIMITS)
 def test_an_account_is_locked_for_the_guessing_address_and_not_for_its_owner(world, reliability):
+    reliability.describe(
+        "Brute force",
+        "Sign-in and API token guessing (iecq/lockout.py): locked per address, per account and address, and per "
+        "account for unknown addresses only, so the owner keeps signing in from a known address.",
+    )
     user, _p = world.a.users[Role.CB_ADMIN]
     name = user.get_username()
     assert signed_in(sign_in(name, PASSWORD, "198.51.100.1"))  # the owner's usual address becomes known

@@ -95,6 +95,11 @@ HOSTILE_FILES = {
 
 @pytest.mark.parametrize("case", sorted(HOSTILE_FILES))
 def test_hostile_content_is_refused_on_every_form_and_nothing_is_stored(world, case, reliability):
+    reliability.describe(
+        "Hostile uploads",
+        "Hostile files and requests sent to the three upload forms and the API: each refused with nothing "
+        "stored (no row, no file) or, for hostile names, stored under our own name only.",
+    )
     upload, message = HOSTILE_FILES[case]
     for endpoint in endpoints(world):
         before = state(endpoint["model"])

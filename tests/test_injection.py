@@ -69,6 +69,11 @@ def test_the_fetch_counter_sees_and_the_fetcher_refuses_an_unescaped_payload(fet
 
 
 def test_hostile_text_in_certificate_fields_is_printed_not_fetched(world, fetches, reliability):
+    reliability.describe(
+        "PDF injection",
+        "HTML, CSS @import and file:// payloads in every field printed on the certificate and bulletin PDFs; "
+        "every fetch WeasyPrint attempts is counted: only the vendored fonts and data: URLs.",
+    )
     cert = world.a.records[Certificate]
     with scope(SYSTEM):
         Certificate.objects.filter(pk=cert.pk).update(component_types=PAYLOAD, specifications=PAYLOAD)

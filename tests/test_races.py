@@ -104,6 +104,12 @@ def test_concurrent_transitions_on_one_certificate(world, live_server, reliabili
     cert = world.a.records[Certificate]
     token, _p = world.a.tokens["cb"]
     totals: Counter = Counter()
+    reliability.describe(
+        SECTION,
+        "Concurrent API clients (threads, one HTTP connection each, live server) take the same or conflicting "
+        "transitions on one certificate at once: one suspend or withdraw wins, the rest get 409, the log counts "
+        "exactly the successes.",
+    )
     plans_run: Counter = Counter()
     for round_no in range(ROUNDS):
         plan = list(PLANS)[round_no % len(PLANS)]

@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
+from django.urls import path as url_path
 from django.utils import timezone
 
 from bodies.models import CertificationBody
@@ -130,6 +131,12 @@ def test_every_url_carries_the_security_headers_for_every_kind_of_caller(world, 
     assert {"text/html", "application/json", "application/pdf", "application/problem+json"}.issubset(kinds), kinds
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:40])
     checked = sum(statuses.values())
+    reliability.describe(
+        "Security headers",
+        "Every registered URL fetched as the public, a signed-in CB administrator and (API routes) a token; every "
+        "answer must carry the nonce CSP, nosniff, DENY framing, referrer and permissions policies "
+        "(iecq/security.py), and no HTML page may hold inline code the CSP would block.",
+    )
     reliability.record("Security headers", "URLs walked (public, signed in, API token)", len(urls))
     reliability.record("Security headers", "responses checked", checked)
     reliability.record("Security headers", "status codes seen", ", ".join(str(s) for s in sorted(statuses)))
@@ -156,7 +163,7 @@ def test_error_answers_carry_the_headers_too(world, reliability):
         assert str(response.status_code) == label.split()[0], (label, response.status_code)
         problems += header_problems(response, label)
     assert not problems, "\n".join(problems)
-    reliability.record("Security headers", "error answers checked", len(answers))
+    reliability.add("Security headers", "error answers checked", len(answers))
 
 
 @override_settings(WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True)
@@ -206,3 +213,18 @@ def test_production_settings_pass_the_deploy_check_with_hsts_and_secure_cookies(
     )
     assert shown.stdout.split() == ["31536000", "True", "True", "True", "True", "DENY", "True"], shown.stderr
     reliability.record("Security headers", "manage.py check --deploy (production)", "no issues")
+
+
+def _boom(request):
+    raise RuntimeError("a bug in a view")
+
+
+urlpatterns = [url_path("boom/", _boom)]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_server_error_page_carries_the_headers(reliability):
+    response = Client(raise_request_exception=False).get("/boom/")
+    assert response.status_code == 500
+    assert header_problems(response, "500") == []
+    reliability.add("Security headers", "error answers checked", 1)

@@ -88,6 +88,11 @@ def test_transitions_are_refused_whole_or_logged_once_and_final_states_stay_fina
     who = principals(world)
     graphs = {kind: graph(model) for kind, (model, _s) in MACHINES.items()}
     stats: Counter = Counter()
+    reliability.describe(
+        "State machines",
+        "hypothesis RuleBasedStateMachine over certificates, CARs, suspension requests and appeals: refused steps "
+        "change nothing, successful ones log exactly one row, final states stay final.",
+    )
 
     def states() -> dict[str, str]:
         with scope(SYSTEM):
