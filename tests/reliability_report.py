@@ -119,6 +119,11 @@ def render(sections: dict) -> str:
         "Figures measured by the test suite: what was probed, how often, and what was refused. Each section",
         "says when it was last measured, at which commit and by which run (`make test` or `make stress`).",
         "",
+        "Reproduce: `make test` (every section but the stress one), `make stress ROUNDS=1000` (the race test at",
+        "length), `make backup` and `make restore FILE=...` (what the backup drill runs). A test adds a figure with",
+        "the `reliability` fixture: `reliability.record(section, key, value)`, `reliability.add(section, key, n)`,",
+        "`reliability.describe(section, text)` (tests/reliability_report.py).",
+        "",
     ]
     for name in sorted(sections):
         section = sections[name]
