@@ -10,7 +10,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/iecq
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install migrate demo worker beat lint format bench check-deploy schema messages clean
+.PHONY: run test install migrate demo worker beat lint format bench check-deploy schema messages clean stress backup restore
 
 $(STAMP): pyproject.toml scripts/requirements.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,7 +38,25 @@ run: demo
 ## The whole suite on PostgreSQL and Redis (started, or installed, when they are not running).
 test: $(STAMP)
 	bash scripts/ensure-services.sh
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) RELIABILITY_REPORT=docs/reliability.md \
+		$(PY) -m pytest $(PYTEST_ARGS)
+
+## The race test at length: ROUNDS rounds of 50 concurrent clients; figures added to docs/reliability.md.
+ROUNDS ?= 1000
+stress: $(STAMP)
+	bash scripts/ensure-services.sh
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) RELIABILITY_REPORT=docs/reliability.md \
+		RELIABILITY_RUN="make stress" RACE_ROUNDS=$(ROUNDS) RACE_SECTION="Races (make stress)" \
+		$(PY) -m pytest tests/test_races.py -q $(PYTEST_ARGS)
+
+## A consistent pg_dump (custom format) of DATABASE_URL: make backup [FILE=backups/x.dump]
+backup:
+	$(PY) scripts/backup.py $(FILE)
+
+## Restore a dump into a fresh database (never over an existing one): make restore FILE=backups/x.dump
+restore:
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/iecq-....dump" >&2; exit 2; }
+	$(PY) scripts/restore.py $(FILE)
 
 worker: $(STAMP)
 	$(VENV)/bin/celery -A iecq worker --loglevel=INFO

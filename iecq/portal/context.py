@@ -45,7 +45,7 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
 
 def unread_count(request) -> int:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or user.pk is None:  # an API token is nobody's inbox
         return 0
     from ..models import Notification
 

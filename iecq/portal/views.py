@@ -13,6 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection, models
+from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -289,8 +290,34 @@ class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        from .. import lockout
+
+        lock = lockout.check("login", request.POST.get("username", ""), lockout.client_address(request))
+        if lock is not None:  # refused before the password is checked: a locked attacker learns nothing
+            # An unbound form: binding it would check the password. The name typed is kept.
+            form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")[:150]})
+            message = _("Too many failed sign-in attempts. Try again in %(minutes)d minutes.") % {
+                "minutes": max(1, lock.retry_after // 60)
+            }
+            form._errors = ErrorDict({"__all__": form.error_class([message], error_class="nonfield")})
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(lock.retry_after)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        from .. import lockout
+
+        lockout.failed("login", self.request.POST.get("username", ""), lockout.client_address(self.request))
+        return super().form_invalid(form)
+
     def form_valid(self, form):
+        from .. import lockout
+
         user = form.get_user()
+        if not user.totp_enabled:
+            lockout.succeeded("login", self.request.POST.get("username", ""), lockout.client_address(self.request))
         if user.totp_enabled:
             self.request.session[PENDING_2FA_KEY] = user.pk
             self.request.session[PENDING_2FA_FAILURES] = 0
@@ -319,6 +346,9 @@ def login_verify(request: HttpRequest) -> HttpResponse:
             next_url = request.session.pop("iecq_pending_next", "")
             request.session.pop(PENDING_2FA_KEY, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            from .. import lockout
+
+            lockout.succeeded("login", user.get_username(), lockout.client_address(request))
             safe = url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure())
             return redirect(next_url if safe and next_url else "portal:home")
         failures = request.session.get(PENDING_2FA_FAILURES, 0) + 1

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # CSP with a per-request nonce, nosniff, no framing, referrer and permissions policies (iecq/security.py).
+    "iecq.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -128,6 +130,22 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 5  # every upload form takes one document; a request with more is refused (400)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+# The first handler stops storing a file once it passes IECQ_EVIDENCE_MAX_BYTES (iecq/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "iecq.uploads.SizeCapUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "iecq.security.csrf_failure"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Sign-in and API token throttling (iecq/lockout.py): failures counted in the cache per account and address.
+IECQ_LOCKOUT_FAILURES = int(env("IECQ_LOCKOUT_FAILURES", "5"))
+IECQ_LOCKOUT_WINDOW_SECONDS = int(env("IECQ_LOCKOUT_WINDOW_SECONDS", "900"))
+IECQ_LOCKOUT_ADDRESS_FAILURES = int(env("IECQ_LOCKOUT_ADDRESS_FAILURES", "20"))
 
 # --- email -------------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
