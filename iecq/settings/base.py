@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "certification",
     "surveillance",
     "sanctions",
+    "imports",
 ]
 
 MIDDLEWARE = [
