@@ -6,8 +6,12 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from iecq.dates import add_years
 
 from .choices import ImportFormat, ImportKind
 
@@ -55,8 +59,14 @@ def column_names(kind: str) -> list[str]:
 def template_content(kind: str, fmt: str) -> tuple[bytes, str, str]:
     """(content, content type, file name) of a template with every column and one example row."""
     columns = COLUMNS[kind]
+    examples = {c.name: c.example for c in columns}
+    if kind == ImportKind.CERTIFICATES:  # dates of a certificate in force on the day the template is fetched
+        issued = timezone.now().date() - timedelta(days=365)
+        examples.update(issued_on=issued.isoformat(), expires_on=add_years(issued, 3).isoformat())
     if fmt == ImportFormat.JSON:
-        example = {c.name: ([c.example] if c.example else []) if c.is_list else c.example for c in columns}
+        example = {
+            c.name: ([examples[c.name]] if examples[c.name] else []) if c.is_list else examples[c.name] for c in columns
+        }
         return (
             json.dumps([example], indent=2, ensure_ascii=False).encode() + b"\n",
             "application/json",
@@ -65,5 +75,5 @@ def template_content(kind: str, fmt: str) -> tuple[bytes, str, str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([c.name for c in columns])
-    writer.writerow([c.example for c in columns])
+    writer.writerow([examples[c.name] for c in columns])
     return out.getvalue().encode("utf-8"), "text/csv; charset=utf-8", f"iecq-{kind}-template.csv"

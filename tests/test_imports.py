@@ -405,7 +405,8 @@ def test_the_api_uploads_and_reports_progress_and_rejected_rows(approved, django
     assert api.get("/api/v1/imports/template/?kind=pets").status_code == 400
 
 
-def test_templates_name_every_column_and_import_as_they_are(world):
+def test_templates_name_every_column_and_import_as_they_are(approved, django_capture_on_commit_callbacks):
+    world = approved
     client = Client()
     client.force_login(world.a.users[Role.CB_ADMIN][0])
     for kind in ("manufacturers", "certificates"):
@@ -413,6 +414,13 @@ def test_templates_name_every_column_and_import_as_they_are(world):
         assert csv_text.splitlines()[0].split(",") == column_names(kind)
         as_json = json.loads(client.get(f"/api/v1/imports/template/?kind={kind}&format=json").content)
         assert list(as_json[0]) == column_names(kind)
+        from_api = client.get(f"/api/v1/imports/template/?kind={kind}&format=csv")
+        assert from_api.status_code == 200 and from_api["Content-Type"].startswith("text/csv")
+        assert from_api.content.decode() == csv_text
+        job = upload(world, csv_file(*csv_text.splitlines()), kind=kind, capture=django_capture_on_commit_callbacks)
+        assert job.state == "done", job.report
+        json_file = SimpleUploadedFile("t.json", json.dumps(as_json).encode())
+        assert upload(world, json_file, kind=kind, capture=django_capture_on_commit_callbacks).state == "rejected"
 
 
 @pytest.mark.req("PL-06")

@@ -220,6 +220,7 @@ SPECTACULAR_SETTINGS = {
         "DefectOutcomeEnum": "sanctions.choices.DefectOutcome",
         "ReporterKindEnum": "sanctions.choices.ReporterKind",
         "NoticeKindEnum": "sanctions.choices.NoticeKind",
+        "ImportKindEnum": "imports.choices.ImportKind",
     },
 }
 

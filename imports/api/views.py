@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 
@@ -16,6 +17,13 @@ from ..choices import ImportFormat, ImportKind
 from ..columns import template_content
 from ..models import ImportJob
 from .serializers import ImportJobCreateSerializer, ImportJobSerializer
+
+
+class TemplateNegotiation(DefaultContentNegotiation):
+    """`?format=` names the template's format here, not a renderer; the answer is a file or a JSON problem."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 @extend_schema_view(
@@ -60,7 +68,13 @@ class ImportJobViewSet(ServiceWriteMixin, ScopedViewSet):
             400: OpenApiResponse(ProblemSerializer, description="Unknown kind or format."),
         },
     )
-    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    @action(
+        detail=False,
+        methods=["get"],
+        pagination_class=None,
+        filter_backends=[],
+        content_negotiation_class=TemplateNegotiation,
+    )
     def template(self, request: Request) -> HttpResponse:
         return template_response(request.query_params)
 
