@@ -95,9 +95,9 @@ def import_job_advance(*, actor: Principal, pk: int, name: str, reason: str = ""
     return job
 
 
-def _batches(items: list, size: int = BATCH):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _batches(items: list):
+    for start in range(0, len(items), BATCH):
+        yield items[start : start + BATCH]
 
 
 @service

@@ -455,3 +455,30 @@ def test_a_bad_upload_in_the_portal_keeps_the_form_with_its_error(world):
         "/certification/imports/", {"kind": "manufacturers", "file": SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n")}
     )
     assert response.status_code == 400 and "binary or in another encoding" in response.content.decode()
+
+
+def test_progress_is_reported_every_chunk_while_checking_and_writing(
+    approved, monkeypatch, django_capture_on_commit_callbacks
+):
+    reported: list[int] = []
+    real = services.progress_report
+    monkeypatch.setattr("imports.validation.CHUNK", 2)
+    monkeypatch.setattr("imports.services.BATCH", 2)
+    monkeypatch.setattr("imports.services.progress_report", lambda job_id, n: (reported.append(n), real(job_id, n)))
+    job = upload(
+        approved,
+        csv_file(CERT_HEADER, *[cert_line(f"P-{i}") for i in range(5)]),
+        capture=django_capture_on_commit_callbacks,
+    )
+    assert job.state == "done"
+    # checking: 0, 2, 4, 5; writing: 0, 2, 4, 5
+    assert reported == [0, 2, 4, 5, 0, 2, 4, 5]
+
+
+def test_live_progress_comes_from_the_cache_while_the_job_runs(world):
+    from imports.selectors import import_job_progress
+
+    job, actor = _queued_job(world)
+    job = services.import_job_advance(actor=actor, pk=job.pk, name="start_validation", total=400)
+    services.progress_report(job.pk, 100)
+    assert import_job_progress(job) == {"state": "validating", "total": 400, "processed": 100, "percent": 25}
