@@ -119,7 +119,7 @@ def _run(actor: Principal, job: ImportJob) -> ImportJob:
         )
     services.import_job_advance(actor=actor, pk=job.pk, name="start_import", total=total, processed=0)
     services.progress_report(job.pk, 0)
-    writer = services.manufacturers_write if job.kind == ImportKind.MANUFACTURERS else services.certificates_write
+    writer = services.manufacturer_import if job.kind == ImportKind.MANUFACTURERS else services.certificate_import
     try:
         written = _write(actor, job, writer, outcome.ready)
     except IntegrityError:

@@ -1,10 +1,10 @@
 """Writes of the imports app: creating a job, moving it through its states, and writing validated rows.
 
-The two writers state per row what the per-record services do, for many rows at once:
-- `manufacturers_write`: manufacturer_create by CB staff — the manufacturer, and this CB as its certification
+The two writers apply, row by row but in bulk, what one record's import means:
+- `manufacturer_import`: manufacturer_create by CB staff — the manufacturer, and this CB as its certification
   body of record (an engagement);
-- `certificates_write`: `certificate_import` — a certificate of a legacy register, with the number, dates and
-  scope of the file, first revision "imported", and one "import" row in the transition log (PL-02).
+- `certificate_import`: a certificate of a legacy register, with the number, dates and scope of the file, its
+  first revision ("imported") and one "import" row in the transition log (PL-02); see docs/imports.md.
 Both run in one transaction and are called only with rows the validators accepted (imports.validation).
 """
 
@@ -101,7 +101,7 @@ def _batches(items: list):
 
 
 @service
-def manufacturers_write(*, actor: Principal, job: ImportJob, rows: list[tuple[int, dict[str, Any]]]) -> int:
+def manufacturer_import(*, actor: Principal, job: ImportJob, rows: list[tuple[int, dict[str, Any]]]) -> int:
     """Register every manufacturer of the file with this CB as its certification body of record; all or nothing."""
     if not may_import(actor) or actor.certification_body_id != job.certification_body_id:
         raise Forbidden(_("Only a CB's administrator or certification manager imports records."))
@@ -136,8 +136,8 @@ def _snapshot(cert: Certificate, clean: dict[str, Any], tech_codes: dict[int, st
 
 
 @service
-def certificates_write(*, actor: Principal, job: ImportJob, rows: list[tuple[int, dict[str, Any]]]) -> int:
-    """`certificate_import` for every row, all or nothing: each certificate is created valid with the number,
+def certificate_import(*, actor: Principal, job: ImportJob, rows: list[tuple[int, dict[str, Any]]]) -> int:
+    """Import every row's certificate, all or nothing: each certificate is created valid with the number,
     dates and scope of the file, gets its first revision and an "import" row in the transition log."""
     if not may_import(actor) or actor.certification_body_id != job.certification_body_id:
         raise Forbidden(_("Only a CB's administrator or certification manager imports records."))
