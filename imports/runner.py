@@ -12,6 +12,7 @@ import logging
 
 from django.core.cache import cache
 from django.db import IntegrityError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from iecq.errors import NotFound
@@ -59,8 +60,24 @@ def _fail(actor: Principal, job: ImportJob, message: str) -> ImportJob:
     )
 
 
+def _language_of(actor: Principal) -> str:
+    """The report is written in the uploader's preferred language (English for API tokens)."""
+    from django.conf import settings
+
+    from iecq.models import User
+
+    language = User.objects.filter(pk=actor.user_id).values_list("language", flat=True).first() or ""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 def run_import(*, actor: Principal, job_id: int) -> ImportJob | None:
-    """Run a queued job to its end; a job found half-way (its worker died) is failed: nothing of it was written."""
+    """Run a queued job to its end, its report in the uploader's language."""
+    with translation.override(_language_of(actor)):
+        return _run_import(actor=actor, job_id=job_id)
+
+
+def _run_import(*, actor: Principal, job_id: int) -> ImportJob | None:
+    """A job found half-way (its worker died) is failed: nothing of it was written."""
     system = system_principal(f"import {job_id}")
     try:
         job = get_visible(ImportJob, system, job_id)

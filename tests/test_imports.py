@@ -482,3 +482,14 @@ def test_live_progress_comes_from_the_cache_while_the_job_runs(world):
     job = services.import_job_advance(actor=actor, pk=job.pk, name="start_validation", total=400)
     services.progress_report(job.pk, 100)
     assert import_job_progress(job) == {"state": "validating", "total": 400, "processed": 100, "percent": 25}
+
+
+def test_the_report_is_written_in_the_uploaders_language(world, django_capture_on_commit_callbacks):
+    user, _p = world.a.users[Role.CB_ADMIN]
+    user.language = "fr"
+    user.save(update_fields=["language"])
+    job = upload(
+        world, csv_file("name,country", "Alphaside Components,GB"), kind="manufacturers", role=Role.CB_ADMIN,
+        capture=django_capture_on_commit_callbacks,
+    )  # fmt: skip
+    assert errors_by_row(job) == {2: [("name", "Un fabricant portant ce nom est déjà enregistré dans ce pays.")]}
