@@ -493,3 +493,29 @@ def test_the_report_is_written_in_the_uploaders_language(world, django_capture_o
         capture=django_capture_on_commit_callbacks,
     )  # fmt: skip
     assert errors_by_row(job) == {2: [("name", "Un fabricant portant ce nom est déjà enregistré dans ce pays.")]}
+
+
+def test_a_number_taken_between_checking_and_writing_rejects_the_whole_file(
+    approved, monkeypatch, django_capture_on_commit_callbacks
+):
+    from imports import validation
+
+    real = validation.validate_certificates
+
+    def racing(rows, **kwargs):
+        outcome = real(rows, **kwargs)
+        with scope(SYSTEM):  # another import takes the number after it was found free
+            taken = approved.a.records[Certificate]
+            outcome.ready[-1][1]["number"] = taken.number
+        return outcome
+
+    monkeypatch.setattr("imports.validation.validate_certificates", racing)
+    job = upload(
+        approved,
+        csv_file(CERT_HEADER, cert_line("RACE-1"), cert_line("RACE-2")),
+        capture=django_capture_on_commit_callbacks,
+    )
+    assert job.state == "rejected" and "changed while the file was checked" in job.report["errors"][0]["message"]
+    with scope(SYSTEM):
+        assert not Certificate.objects.filter(number="RACE-1").exists()
+        assert not TransitionLog.objects.filter(transition="import").exists()
