@@ -446,6 +446,7 @@ def add_cb_records(cb: CertificationBody, manufacturer: Manufacturer, marker: st
     certification = add_certification_records(cb, manufacturer, marker, tech=tech, auditor=auditor)
     return {
         **certification,
+        **add_import_records(cb, marker),
         Accreditation: accreditation,
         Auditor: auditor,
         AuditorTraining: training,
@@ -461,6 +462,28 @@ def add_cb_records(cb: CertificationBody, manufacturer: Manufacturer, marker: st
         OversightFinding: finding,
         CBSuspensionRequest: request,
     }
+
+
+def add_import_records(cb: CertificationBody, marker: str) -> dict:
+    """A queued import job of the CB, its file named with the marker."""
+    from django.core.files.base import ContentFile
+
+    from imports.models import ImportJob
+
+    with scope(SYSTEM):
+        job = ImportJob(
+            certification_body=cb,
+            kind="manufacturers",
+            format="csv",
+            storage_name=f"{marker.lower()}-import.csv",
+            original_name=f"{marker} legacy register.csv",
+            size=12,
+            sha256="0" * 64,
+            created_by_label=f"{marker} importer",
+        )
+        job.file.save(job.storage_name, ContentFile(b"name,country\n"), save=False)
+        job.save()
+    return {ImportJob: job}
 
 
 def make_member(org: Organisation, role: str, username: str | None = None, **user_fields) -> tuple[User, Principal]:

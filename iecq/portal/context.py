@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ..principals import PUBLIC, Principal
+from ..roles import Role
 
 
 def navigation(principal: Principal) -> list[tuple[str, str]]:
@@ -23,6 +24,8 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
         if principal.is_cb or principal.is_manufacturer or principal.is_supervisor or principal.is_operator:
             items.append((_("Applications"), reverse("certification:application-list")))
             items.append((_("Certificates"), reverse("certification:certificate-list")))
+            if principal.is_cb and principal.has_role(Role.CB_ADMIN, Role.CB_CERTIFICATION_MANAGER):
+                items.append((_("Import"), reverse("imports:job-list")))
             items.append((_("Audits"), reverse("surveillance:audit-list")))
             items.append((_("Nonconformities"), reverse("surveillance:nonconformity-list")))
             items.append((_("PCNs"), reverse("surveillance:pcn-list")))

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "certification",
     "surveillance",
     "sanctions",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +238,7 @@ SPECTACULAR_SETTINGS = {
         "DefectOutcomeEnum": "sanctions.choices.DefectOutcome",
         "ReporterKindEnum": "sanctions.choices.ReporterKind",
         "NoticeKindEnum": "sanctions.choices.NoticeKind",
+        "ImportKindEnum": "imports.choices.ImportKind",
     },
 }
 
