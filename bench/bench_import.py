@@ -105,9 +105,9 @@ def bench_import_certificates(rows: int = 100_000) -> float:
     from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from iecq.imports.models import ImportJob
+    from iecq.imports.services import import_job_create
     from iecq.tenancy import scope
-    from imports.models import ImportJob
-    from imports.services import import_job_create
 
     principal = _bench_cb()
     content = certificates_csv(rows, prefix=f"BENCH-{uuid.uuid4().hex[:8].upper()}")

@@ -16,7 +16,7 @@ urlpatterns = [
     path("", include("iecq.portal.urls")),
     path("bodies/", include("bodies.urls")),
     path("manufacturers/", include("manufacturers.urls")),
-    path("certification/imports/", include("imports.urls")),
+    path("certification/imports/", include("iecq.imports.urls")),
     path("certification/", include("certification.urls")),
     path("surveillance/", include("surveillance.urls")),
     path("sanctions/", include("sanctions.urls")),

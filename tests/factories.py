@@ -468,7 +468,7 @@ def add_import_records(cb: CertificationBody, marker: str) -> dict:
     """A queued import job of the CB, its file named with the marker."""
     from django.core.files.base import ContentFile
 
-    from imports.models import ImportJob
+    from iecq.imports.models import ImportJob
 
     with scope(SYSTEM):
         job = ImportJob(

@@ -14,14 +14,14 @@ from django.utils import timezone
 from bodies.models import CertificationBody
 from certification.models import Certificate, CertificateNumberSequence, CertificateRevision
 from iecq.errors import Forbidden, ValidationFailed
+from iecq.imports import services
+from iecq.imports.columns import column_names
+from iecq.imports.models import ImportJob
+from iecq.imports.runner import run_import
 from iecq.models import TransitionLog
 from iecq.roles import Role
 from iecq.tenancy import scope
 from iecq.transitions import transition
-from imports import services
-from imports.columns import column_names
-from imports.models import ImportJob
-from imports.runner import run_import
 from manufacturers.models import Engagement, Manufacturer
 
 from .conftest import token_client
@@ -262,7 +262,7 @@ def test_binary_empty_and_wrongly_encoded_files_are_refused_at_upload(world, con
 
 
 def test_an_oversized_file_is_refused_at_upload(world, monkeypatch):
-    monkeypatch.setattr("imports.parsing.MAX_BYTES", 100)
+    monkeypatch.setattr("iecq.imports.parsing.MAX_BYTES", 100)
     _user, actor = world.a.users[Role.CB_ADMIN]
     with pytest.raises(ValidationFailed) as exc:
         services.import_job_create(actor=actor, kind="manufacturers", file=csv_file("name,country", "A" * 200 + ",GB"))
@@ -347,13 +347,13 @@ def test_the_api_and_the_portal_refuse_other_roles(world, role):
 def _queued_job(world, role=Role.CB_ADMIN) -> tuple[ImportJob, object]:
     _user, actor = world.a.users[role]
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("imports.tasks.import_job_run.enqueue", lambda **kw: None)
+        mp.setattr("iecq.imports.tasks.import_job_run.enqueue", lambda **kw: None)
         job = services.import_job_create(actor=actor, kind="manufacturers", file=csv_file("name,country", "Delta,GB"))
     return job, actor
 
 
 def test_the_task_runs_a_queued_job_once(world):
-    from imports.tasks import import_job_run
+    from iecq.imports.tasks import import_job_run
 
     job, actor = _queued_job(world)
     assert import_job_run.apply(kwargs={"job_id": job.pk, "principal_ref": actor.reference()}).get() == "done"
@@ -462,9 +462,11 @@ def test_progress_is_reported_every_chunk_while_checking_and_writing(
 ):
     reported: list[int] = []
     real = services.progress_report
-    monkeypatch.setattr("imports.validation.CHUNK", 2)
-    monkeypatch.setattr("imports.services.BATCH", 2)
-    monkeypatch.setattr("imports.services.progress_report", lambda job_id, n: (reported.append(n), real(job_id, n)))
+    monkeypatch.setattr("iecq.imports.validation.CHUNK", 2)
+    monkeypatch.setattr("iecq.imports.services.BATCH", 2)
+    monkeypatch.setattr(
+        "iecq.imports.services.progress_report", lambda job_id, n: (reported.append(n), real(job_id, n))
+    )
     job = upload(
         approved,
         csv_file(CERT_HEADER, *[cert_line(f"P-{i}") for i in range(5)]),
@@ -476,7 +478,7 @@ def test_progress_is_reported_every_chunk_while_checking_and_writing(
 
 
 def test_live_progress_comes_from_the_cache_while_the_job_runs(world):
-    from imports.selectors import import_job_progress
+    from iecq.imports.selectors import import_job_progress
 
     job, actor = _queued_job(world)
     job = services.import_job_advance(actor=actor, pk=job.pk, name="start_validation", total=400)
@@ -498,7 +500,7 @@ def test_the_report_is_written_in_the_uploaders_language(world, django_capture_o
 def test_a_number_taken_between_checking_and_writing_rejects_the_whole_file(
     approved, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from imports import validation
+    from iecq.imports import validation
 
     real = validation.validate_certificates
 
@@ -509,7 +511,7 @@ def test_a_number_taken_between_checking_and_writing_rejects_the_whole_file(
             outcome.ready[-1][1]["number"] = taken.number
         return outcome
 
-    monkeypatch.setattr("imports.validation.validate_certificates", racing)
+    monkeypatch.setattr("iecq.imports.validation.validate_certificates", racing)
     job = upload(
         approved,
         csv_file(CERT_HEADER, cert_line("RACE-1"), cert_line("RACE-2")),

@@ -3,10 +3,10 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from iecq.imports import services
+from iecq.imports.runner import run_import
 from iecq.roles import Role
 from iecq.tenancy import scope
-from imports import services
-from imports.runner import run_import
 from manufacturers.models import Manufacturer
 
 from . import test_browser
@@ -36,7 +36,7 @@ def test_a_cb_manager_imports_sees_rejected_rows_and_a_running_job_finishes_on_s
 
     # A job still queued: its page polls, and shows the end without a reload once a worker ran it.
     _user, manager = world.a.users[Role.CB_CERTIFICATION_MANAGER]
-    monkeypatch.setattr("imports.tasks.import_job_run.enqueue", lambda **kw: None)
+    monkeypatch.setattr("iecq.imports.tasks.import_job_run.enqueue", lambda **kw: None)
     job = services.import_job_create(
         actor=manager, kind="manufacturers", file=SimpleUploadedFile("ok.csv", b"name,country\nZeta Components,GB\n")
     )

@@ -14,6 +14,6 @@ urlpatterns = [
     path("", include("certification.api.urls")),
     path("", include("surveillance.api.urls")),
     path("", include("sanctions.api.urls")),
-    path("", include("imports.api.urls")),
+    path("", include("iecq.imports.api.urls")),
     *router.urls,
 ]

@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "certification",
     "surveillance",
     "sanctions",
-    "imports",
+    "iecq.imports",
 ]
 
 MIDDLEWARE = [
@@ -238,7 +238,7 @@ SPECTACULAR_SETTINGS = {
         "DefectOutcomeEnum": "sanctions.choices.DefectOutcome",
         "ReporterKindEnum": "sanctions.choices.ReporterKind",
         "NoticeKindEnum": "sanctions.choices.NoticeKind",
-        "ImportKindEnum": "imports.choices.ImportKind",
+        "ImportKindEnum": "iecq.imports.choices.ImportKind",
     },
 }
 

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django_fsm
-import imports.models
+import iecq.imports.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('manufacturers', 'Manufacturers'), ('certificates', 'Certificates')], max_length=20, verbose_name='kind')),
                 ('format', models.CharField(choices=[('csv', 'CSV'), ('json', 'JSON')], max_length=10, verbose_name='format')),
-                ('file', models.FileField(max_length=200, upload_to=imports.models.import_path)),
+                ('file', models.FileField(max_length=200, upload_to=iecq.imports.models.import_path)),
                 ('storage_name', models.CharField(max_length=80, unique=True)),
                 ('original_name', models.CharField(max_length=200, verbose_name='file name')),
                 ('size', models.PositiveBigIntegerField(verbose_name='size')),

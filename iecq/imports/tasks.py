@@ -8,7 +8,7 @@ from iecq.principals import Principal
 from iecq.tasks import ScopedTask
 
 
-@shared_task(base=ScopedTask, name="imports.tasks.import_job_run")
+@shared_task(base=ScopedTask, name="iecq.imports.tasks.import_job_run")
 def import_job_run(*, job_id: int, principal: Principal) -> str | None:
     """Validate and write one uploaded import file; returns the job's final state."""
     from .runner import run_import
