@@ -11,7 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from .. import services
-from ..models import ApiToken, DecisionEvidence, TransitionLog
+from ..models import ApiToken, DecisionEvidence, Membership, Organisation, TransitionLog
 from ..models.tokens import API_SCOPES
 from ..roles import Role
 from .fields import VisiblePrimaryKeyRelatedField
@@ -158,3 +158,47 @@ class DecisionEvidenceViewSet(ScopedViewSet):
         response["Content-Disposition"] = content_disposition_header(True, evidence.original_name)
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "kind", "name", "country", "certification_body", "manufacturer", "supervisory_body"]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your organisation (the operator sees every organisation)"),
+    retrieve=extend_schema(summary="An organisation", responses={200: OrganisationSerializer, **PROBLEM_RESPONSES}),
+)
+class OrganisationViewSet(ScopedViewSet):
+    """The organisation the caller acts for: its kind and the CB, manufacturer or supervisory body it is."""
+
+    model = Organisation
+    serializer_class = OrganisationSerializer
+    scope_area = None
+    http_method_names = ["get", "head", "options"]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    full_name = serializers.CharField(source="user.get_full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "organisation", "username", "full_name", "role", "is_active", "created_at"]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The people of your organisation and their roles"),
+    retrieve=extend_schema(summary="A membership", responses={200: MembershipSerializer, **PROBLEM_RESPONSES}),
+)
+class MembershipViewSet(ScopedViewSet):
+    """Who acts for the caller's organisation, in which role; managed by its administrator in the portal."""
+
+    model = Membership
+    serializer_class = MembershipSerializer
+    scope_area = None
+    http_method_names = ["get", "head", "options"]
+    list_select_related = ("user",)

@@ -19,6 +19,7 @@ from ..principals import PUBLIC, Principal
 from ..selectors import get_visible, visible
 from ..tenancy import _active
 from ..transitions import declared_transitions
+from .idempotency import IdempotentPostMixin
 from .serializers import ProblemSerializer, TransitionLogEntrySerializer, TransitionRequestSerializer
 
 PROBLEM_RESPONSES = {
@@ -30,8 +31,9 @@ PROBLEM_RESPONSES = {
 TRANSITION_RESPONSES = {**PROBLEM_RESPONSES, 409: OpenApiResponse(ProblemSerializer, description="Not allowed now.")}
 
 
-class PrincipalScopedAPIView:
-    """Opens the authenticated principal's scope for the whole request (token or session)."""
+class PrincipalScopedAPIView(IdempotentPostMixin):
+    """Opens the authenticated principal's scope for the whole request (token or session); every POST honours
+    an `Idempotency-Key` header (iecq.api.idempotency)."""
 
     def perform_authentication(self, request: Request) -> None:
         super().perform_authentication(request)

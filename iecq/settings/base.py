@@ -161,7 +161,10 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {"task": "iecq.tasks.deadline_sweep", "schedule": 3600.0},
     "outbox-dispatch": {"task": "iecq.tasks.outbox_dispatch", "schedule": 300.0},
     "sessions-clear": {"task": "iecq.tasks.sessions_clear", "schedule": 24 * 3600.0},
+    "idempotency-keys-clear": {"task": "iecq.tasks.idempotency_keys_clear", "schedule": 3600.0},
 }
+# How long an API Idempotency-Key is remembered (seconds); a retry after that is a new request.
+IDEMPOTENCY_KEY_TTL = 24 * 3600
 
 CACHES = (
     {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
