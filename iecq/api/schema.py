@@ -5,6 +5,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSe
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     name="Idempotency-Key",
@@ -39,6 +40,16 @@ class VisiblePrimaryKeyRelatedFieldExtension(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema, direction):
         return build_basic_type(OpenApiTypes.INT)
+
+
+def _blank_in_model(field) -> bool:
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    if model is None or not field.source or "." in field.source:
+        return False
+    try:
+        return bool(model._meta.get_field(field.source).blank)
+    except Exception:  # a property or an annotation, not a model field
+        return False
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -84,6 +95,13 @@ class AutoSchema(openapi.AutoSchema):
         }
         return {code: descriptions.get(code, TITLES.get(code, "")) for code in sorted(codes)}
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        if field.read_only and isinstance(field, serializers.CharField | serializers.ChoiceField):
+            # A read-only field shows the model's value: "" where the model allows a blank (an outcome not yet
+            # decided, an e-mail address not given), so the schema must allow it too.
+            field.allow_blank = field.allow_blank or _blank_in_model(field)
+        return super()._map_serializer_field(field, direction, bypass_extensions)
+
     def _get_response_bodies(self, direction="response"):
         from .serializers import ProblemSerializer
 
@@ -91,6 +109,9 @@ class AutoSchema(openapi.AutoSchema):
         if direction != "response":
             return responses
         ref = self.resolve_serializer(ProblemSerializer, direction).ref
+        for code, response in responses.items():  # errors a view names itself are problem details too
+            if code.startswith("4") and "content" in response:
+                response["content"] = {"application/problem+json": {"schema": ref}}
         for code, description in self.problem_codes().items():
             responses[str(code)] = {
                 "content": {"application/problem+json": {"schema": ref}},
