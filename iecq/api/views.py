@@ -1,7 +1,9 @@
 """Platform endpoints: who am I, and the organisation's API tokens."""
 
+import django_filters
 from django.http import FileResponse
 from django.utils.http import content_disposition_header
+from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -13,7 +15,7 @@ from rest_framework.response import Response
 from .. import services
 from ..models import ApiToken, DecisionEvidence, Membership, Organisation, TransitionLog
 from ..models.tokens import API_SCOPES
-from ..roles import Role
+from ..roles import OrganisationKind, Role
 from .fields import VisiblePrimaryKeyRelatedField
 from .viewsets import PROBLEM_RESPONSES, PrincipalScopedAPIView, ScopedViewSet
 
@@ -160,6 +162,24 @@ class DecisionEvidenceViewSet(ScopedViewSet):
         return response
 
 
+class OrganisationFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=OrganisationKind.choices)
+    country = django_filters.ChoiceFilter(choices=list(countries))
+
+    class Meta:
+        model = Organisation
+        fields = ["kind", "country"]
+
+
+class MembershipFilter(django_filters.FilterSet):
+    role = django_filters.ChoiceFilter(choices=Role.choices)
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Membership
+        fields = ["role", "is_active"]
+
+
 class OrganisationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation
@@ -176,6 +196,7 @@ class OrganisationViewSet(ScopedViewSet):
 
     model = Organisation
     serializer_class = OrganisationSerializer
+    filterset_class = OrganisationFilter
     scope_area = None
     http_method_names = ["get", "head", "options"]
 
@@ -199,6 +220,7 @@ class MembershipViewSet(ScopedViewSet):
 
     model = Membership
     serializer_class = MembershipSerializer
+    filterset_class = MembershipFilter
     scope_area = None
     http_method_names = ["get", "head", "options"]
     list_select_related = ("user",)
