@@ -96,3 +96,15 @@ def test_schema_and_docs_are_served_for_integrators(client):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "persistAuthorization" in html and "/api/v1/schema/" in html
+
+
+def test_an_oversized_body_is_the_documented_413_problem(world, settings):
+    from .conftest import token_client
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    client = token_client(world.a.tokens["cb"][0])
+    response = client.post("/api/v1/manufacturers/", {"name": "x" * 20_000, "country": "GB"}, format="json")
+    assert response.status_code == 413 and response["Content-Type"].startswith(PROBLEM)
+    assert response.json()["code"] == "request_too_large"
+    small = client.post("/api/v1/manufacturers/", {"name": "Small Co", "country": "GB"}, format="json")
+    assert small.status_code == 201
