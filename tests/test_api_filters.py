@@ -35,6 +35,8 @@ def list_operations():
         op = item.get("get")
         if op is None or "{" in path:
             continue
+        if set(op.get("responses", {}).get("200", {}).get("content", {})) != {"application/json"}:
+            continue  # a file (an import template), not a list
         params = [p for p in op.get("parameters", []) if p["in"] == "query" and p["name"] not in PAGING]
         if any(p.get("required") for p in params):  # a question with required terms, not a list
             continue

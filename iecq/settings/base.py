@@ -244,6 +244,7 @@ SPECTACULAR_SETTINGS = {
         "ReporterKindEnum": "sanctions.choices.ReporterKind",
         "NoticeKindEnum": "sanctions.choices.NoticeKind",
         "ImportKindEnum": "iecq.imports.choices.ImportKind",
+        "ImportStateEnum": "iecq.imports.choices.ImportState",
     },
 }
 

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..choices import ImportKind
+from ..choices import ImportKind, ImportState
 from ..models import ImportJob
 from ..selectors import import_job_progress
 
@@ -23,7 +23,7 @@ class ImportReportSerializer(serializers.Serializer):
 
 
 class ImportProgressSerializer(serializers.Serializer):
-    state = serializers.CharField()
+    state = serializers.ChoiceField(choices=ImportState.choices)
     total = serializers.IntegerField()
     processed = serializers.IntegerField(help_text="Rows checked (validating) or written (importing).")
     percent = serializers.IntegerField()
