@@ -24,14 +24,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 from django.utils import timezone
 
-from bodies.models import CertificationBody, Scheme, SupervisoryBody, Technology
+from bodies.models import AccreditationBody, CertificationBody, ProficiencyRound, Scheme, SupervisoryBody, Technology
 from certification.choices import CertificateState
 from certification.models import Certificate
 from iecq.models import Membership, Organisation, TransitionLog, User
 from iecq.roles import OrganisationKind, Role
 from manufacturers.models import Engagement, Manufacturer, Site
-from sanctions.choices import CARState
-from sanctions.models import CorrectiveActionRequest
+from sanctions.choices import CARState, NoticeKind
+from sanctions.models import BulletinNotice, CorrectiveActionRequest, NoticeSequence
 from surveillance.choices import AuditKind, AuditState, Grade, NonconformityState
 from surveillance.models import Nonconformity, SurveillanceAudit
 
@@ -286,7 +286,9 @@ def seed_scale(certificates: int, *, seed: int = 2026, log: Callable[[str], None
     cert_cb = [0] * certificates
     cert_expires: list[date] = [today] * certificates
     next_due: list[date | None] = [None] * certificates
+    status_day: list[date] = [today] * certificates  # when a certificate that is not valid left "valid"
     per_cb_seq: dict[int, int] = {}
+    certificate_numbers: list[str] = [""] * certificates
 
     def certificates_rows():
         for k, cid in enumerate(cert_ids):
@@ -303,13 +305,21 @@ def seed_scale(certificates: int, *, seed: int = 2026, log: Callable[[str], None
             issued = expires - timedelta(days=1095 * rng.choice((1, 1, 1, 2, 3)))
             period_start = expires - timedelta(days=1095)
             cert_expires[k] = expires
+            suspended_on = None
             if state == CertificateState.VALID:
                 next_due[k] = min(expires, today + timedelta(days=rng.randint(-20, 365)))
+            elif state == CertificateState.SUSPENDED:
+                suspended_on = status_day[k] = today - timedelta(days=rng.randint(1, 170))
+            elif state == CertificateState.WITHDRAWN:
+                status_day[k] = min(expires, today) - timedelta(days=rng.randint(1, 700))
+            else:
+                status_day[k] = expires
             per_cb_seq[cb] = per_cb_seq.get(cb, 0) + 1
             scheme = scheme_of[k]
+            certificate_numbers[k] = f"IECQ-{scheme.code.upper()}-{cb_country[cb]}{cb:03d}-{per_cb_seq[cb]:05d}"
             yield (
                 cid,
-                f"IECQ-{scheme.code.upper()}-{cb_country[cb]}{cb:03d}-{per_cb_seq[cb]:05d}",
+                certificate_numbers[k],
                 m,
                 cb,
                 scheme.pk,
@@ -318,7 +328,7 @@ def seed_scale(certificates: int, *, seed: int = 2026, log: Callable[[str], None
                 period_start,
                 expires,
                 next_due[k],
-                (today - timedelta(days=rng.randint(1, 170))) if state == CertificateState.SUSPENDED else None,
+                suspended_on,
                 state,
                 1 + (issued.year < period_start.year),
             )
@@ -433,7 +443,7 @@ def seed_scale(certificates: int, *, seed: int = 2026, log: Callable[[str], None
             country = cb_country[cb]
             if state in verbs:
                 verb, why = verbs[state]
-                at = datetime.combine(min(cert_expires[k], today), datetime.min.time(), tzinfo=UTC)
+                at = datetime.combine(status_day[k], datetime.min.time(), tzinfo=UTC)
                 yield (at.isoformat(), cert_ct, cid, f"IECQ certificate {cid}", verb, "valid", state, why,
                        "deadline sweep" if verb == "expire" else "Scale CB decider", cb, m, country)  # fmt: skip
         for j, k in enumerate(audit_cert):
@@ -450,6 +460,37 @@ def seed_scale(certificates: int, *, seed: int = 2026, log: Callable[[str], None
     ).copy(log_rows())  # fmt: skip
     log("transition log")
 
+    # The public bulletin: a numbered notice for every suspension and withdrawal (SA-03).
+    kinds = {CertificateState.SUSPENDED: NoticeKind.SUSPENSION, CertificateState.WITHDRAWN: NoticeKind.WITHDRAWAL}
+    events = sorted((status_day[k], k) for k in range(certificates) if states[k] in kinds)
+    last_of_year = {seq.year: seq.last for seq in NoticeSequence.objects.all()}
+
+    def notice_rows():
+        for day, k in events:
+            last_of_year[day.year] = last_of_year.get(day.year, 0) + 1
+            cb = cert_cb[k]
+            yield (
+                f"{day.year}/{last_of_year[day.year]:04d}",
+                datetime.combine(day, datetime.min.time(), tzinfo=UTC).isoformat(),
+                kinds[states[k]],
+                c0 + k,
+                certificate_numbers[k],
+                f"Scale Manufacturer {cert_maker[k]:07d}",
+                cb,
+                cb_name[cb],
+                verbs[states[k]][1],
+            )
+
+    table(
+        BulletinNotice,
+        ["number", "published_at", "kind", "certificate_id", "certificate_number", "manufacturer_name",
+         "subject_certification_body_id", "certification_body_name", "reason_summary"],
+    ).copy(notice_rows())  # fmt: skip
+    for year, last in last_of_year.items():
+        NoticeSequence.objects.update_or_create(year=year, defaults={"last": last})
+    log(f"{len(events)} bulletin notices")
+
+    _reference_data(rng, technologies)
     _seed_users(cb_ids[0], m0, maker_country[0])
     models_done = {t.model for t in tables}
     reset_sequences(m for m in models_done if m._meta.pk.name == "id")
@@ -462,6 +503,44 @@ def seed_scale(certificates: int, *, seed: int = 2026, log: Callable[[str], None
         report.tables[label] = (rows + t.rows_written, secs + t.seconds)
     report.seconds = time.perf_counter() - started
     return report
+
+
+ACCREDITATION_BODIES = [
+    ("United Kingdom Accreditation Service", "UKAS", "GB"),
+    ("Deutsche Akkreditierungsstelle", "DAkkS", "DE"),
+    ("Comité français d'accréditation", "COFRAC", "FR"),
+    ("ANSI National Accreditation Board", "ANAB", "US"),
+    ("Japan Accreditation Board", "JAB", "JP"),
+    ("China National Accreditation Service for Conformity Assessment", "CNAS", "CN"),
+    ("Korea Accreditation Board", "KAB", "KR"),
+    ("Taiwan Accreditation Foundation", "TAF", "TW"),
+]
+
+
+def _reference_data(rng: random.Random, technologies: list[int]) -> None:
+    """Accreditation bodies and proficiency-testing rounds, as the operator keeps them (idempotent)."""
+    for name, acronym, country in ACCREDITATION_BODIES:
+        AccreditationBody.objects.get_or_create(
+            acronym=acronym,
+            defaults={
+                "name": name,
+                "country": country,
+                "iaf_mla_signatory": True,
+                "iaf_mla_product_certification": True,
+            },
+        )
+    today = timezone.now().date()
+    for year in range(today.year - 4, today.year + 1):
+        for n, tech in enumerate(technologies[:4]):
+            ProficiencyRound.objects.get_or_create(
+                code=f"PT-{year}-{n + 1:02d}",
+                defaults={
+                    "provider": "Scale PT provider",
+                    "title": f"Proficiency round {year}/{n + 1}",
+                    "technology_id": tech,
+                    "held_on": date(year, 1 + rng.randrange(12), 15),
+                },
+            )
 
 
 def _seed_users(cb_id: int, manufacturer_id: int, manufacturer_country: str) -> None:
