@@ -192,8 +192,16 @@ class ScaleReport:
     tables: dict[str, tuple[int, float]] = field(default_factory=dict)
 
 
-def seed_scale(certificates: int, *, seed: int = 2026, log: Callable[[str], None] = lambda s: None) -> ScaleReport:
-    """Add `certificates` certificates (and their world) to the database; call inside no transaction or one."""
+def seed_scale(
+    certificates: int, *, seed: int = 2026, due_soon: int | None = None, log: Callable[[str], None] = lambda s: None
+) -> ScaleReport:
+    """Add `certificates` certificates (and their world) to the database, as a sweep left it.
+
+    Steady state: what is overdue has been escalated (CARs escalated, audits planned, recertification
+    audits planned 180 days ahead). `due_soon`: exactly that many audits fall due within the reminder
+    horizon and nothing else does (the sweep benchmark compares two scales with the same work to do);
+    None: dates as they fall.
+    """
     started = time.perf_counter()
     rng = random.Random(seed)  # noqa: S311 (test data, not secrets)
     now = timezone.now().replace(microsecond=0)
@@ -232,7 +240,7 @@ def seed_scale(certificates: int, *, seed: int = 2026, log: Callable[[str], None
             cb_country[i],
             cb_state[i],
             today - timedelta(days=rng.randint(400, 5000)),
-            today + timedelta(days=rng.randint(30, 1800)),
+            today + timedelta(days=rng.randint(31, 1800)),
         )
         for i in cb_ids
     )
@@ -277,6 +285,7 @@ def seed_scale(certificates: int, *, seed: int = 2026, log: Callable[[str], None
     log(f"{n_makers} manufacturers")
 
     # Certificates: issued over the past nine years, three-year periods, the status mix above.
+    later = 31  # beyond the reminder horizon (IECQ_REMINDER_DAYS) when due_soon is given
     c0 = _next_id(Certificate)
     cert_ids = range(c0, c0 + certificates)
     cert_maker = [m0 + (k % n_makers) for k in range(certificates)]
@@ -301,15 +310,15 @@ def seed_scale(certificates: int, *, seed: int = 2026, log: Callable[[str], None
             elif state == CertificateState.WITHDRAWN:
                 expires = today + timedelta(days=rng.randint(-700, 1000))
             else:
-                expires = today + timedelta(days=rng.randint(1, 1095))
+                expires = today + timedelta(days=rng.randint(1 if due_soon is None else 200, 1095))
             issued = expires - timedelta(days=1095 * rng.choice((1, 1, 1, 2, 3)))
             period_start = expires - timedelta(days=1095)
             cert_expires[k] = expires
             suspended_on = None
             if state == CertificateState.VALID:
-                next_due[k] = min(expires, today + timedelta(days=rng.randint(-20, 365)))
+                next_due[k] = min(expires, today + timedelta(days=rng.randint(-20 if due_soon is None else later, 365)))
             elif state == CertificateState.SUSPENDED:
-                suspended_on = status_day[k] = today - timedelta(days=rng.randint(1, 170))
+                suspended_on = status_day[k] = today - timedelta(days=rng.randint(1, 170 if due_soon is None else 140))
             elif state == CertificateState.WITHDRAWN:
                 status_day[k] = min(expires, today) - timedelta(days=rng.randint(1, 700))
             else:
@@ -341,6 +350,10 @@ def seed_scale(certificates: int, *, seed: int = 2026, log: Callable[[str], None
         ],
     ).copy(certificates_rows())  # fmt: skip
     log(f"{certificates} certificates")
+    if due_soon:
+        valid = [k for k in range(certificates) if next_due[k] is not None]
+        for k in rng.sample(valid, min(due_soon, len(valid))):
+            next_due[k] = today + timedelta(days=rng.randint(0, 29))
     table(_m2m(Certificate, "technologies"), ["certificate_id", "technology_id"]).copy(
         (cid, t) for k, cid in enumerate(cert_ids) for t in cb_tech[cert_cb[k]][: 1 + (k % 3 == 0)]
     )
@@ -368,6 +381,21 @@ def seed_scale(certificates: int, *, seed: int = 2026, log: Callable[[str], None
                 state = AuditState.PLANNED if rng.random() < 0.8 else AuditState.SCHEDULED
                 yield (aid, cert_cb[k], cert_maker[k], cid, AuditKind.SURVEILLANCE, state, next_due[k], None)
                 aid += 1
+                if cert_expires[k] <= today + timedelta(days=180):  # planned by the sweep, as it would have
+                    audit_cert.append(k)
+                    audit_closed.append(False)
+                    due = max(today, cert_expires[k] - timedelta(days=30))
+                    yield (
+                        aid,
+                        cert_cb[k],
+                        cert_maker[k],
+                        cid,
+                        AuditKind.RECERTIFICATION,
+                        AuditState.PLANNED,
+                        due,
+                        None,
+                    )
+                    aid += 1
 
     table(
         SurveillanceAudit,
@@ -385,6 +413,8 @@ def seed_scale(certificates: int, *, seed: int = 2026, log: Callable[[str], None
         grade = Grade.MAJOR if rng.random() < 0.3 else Grade.MINOR
         due = today + timedelta(days=rng.randint(-200, 90))
         state = NonconformityState.CLOSED if due < today - timedelta(days=30) else NonconformityState.OPEN
+        if state == NonconformityState.OPEN and due_soon is not None:
+            due = today + timedelta(days=rng.randint(later, 90))
         nc_rows.append((nid, cert_cb[k], cert_maker[k], c0 + k, a0 + j, grade, state, due))
         nid += 1
     table(
@@ -417,6 +447,8 @@ def seed_scale(certificates: int, *, seed: int = 2026, log: Callable[[str], None
                 if s == NonconformityState.CLOSED
                 else rng.choice([CARState.ISSUED] * 3 + [CARState.RESPONDED])
             )
+            if state == CARState.ISSUED and d < today:  # the sweep escalated it when it fell overdue
+                state = CARState.ESCALATED
             car_rows.append(
                 (car_id, cb, m, c, i, f"CAR-{cb:03d}-{now:%Y}-{car_id:06d}", "Correct the finding.", d, state)
             )

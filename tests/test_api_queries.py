@@ -26,9 +26,13 @@ def list_route_names() -> list[str]:
         for p in patterns:
             if isinstance(p, URLResolver):
                 walk(p.url_patterns, f"{namespace}{p.namespace}:" if p.namespace else namespace)
-            elif isinstance(p, URLPattern) and p.name and p.name.endswith("-list") and namespace == "api:":
-                if "format" not in p.pattern.regex.groupindex:
-                    names.append(namespace + p.name)
+            elif (
+                isinstance(p, URLPattern)
+                and namespace == "api:"
+                and (p.name or "").endswith("-list")
+                and "format" not in p.pattern.regex.groupindex
+            ):
+                names.append(namespace + p.name)
 
     walk(get_resolver().url_patterns, "")
     return sorted(set(names))
