@@ -11,31 +11,12 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
+from iecq.api.introspect import api_list_route_names
 from iecq.principals import system_principal
 from iecq.scale import seed_scale
 from iecq.tenancy import scope
-
-
-def list_route_names() -> list[str]:
-    """`api:<basename>-list` for every list route the API router registered."""
-    names = []
-
-    def walk(patterns, namespace: str) -> None:
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, f"{namespace}{p.namespace}:" if p.namespace else namespace)
-            elif (
-                isinstance(p, URLPattern)
-                and namespace == "api:"
-                and (p.name or "").endswith("-list")
-                and "format" not in p.pattern.regex.groupindex
-            ):
-                names.append(namespace + p.name)
-
-    walk(get_resolver().url_patterns, "")
-    return sorted(set(names))
 
 
 def _queries(client, url: str, page_size: int) -> tuple[int, int, list[str]]:
@@ -48,7 +29,7 @@ def _queries(client, url: str, page_size: int) -> tuple[int, int, list[str]]:
 
 
 def test_the_walker_finds_the_list_routes():
-    names = list_route_names()
+    names = api_list_route_names()
     assert "api:certificate-list" in names and "api:manufacturer-list" in names
     assert len(names) >= 20, names
 
@@ -59,7 +40,7 @@ def test_api_list_query_count_does_not_grow_with_page_size(world):
         seed_scale(120)
     client = world.operator_api()
     growing, too_few = [], []
-    for name in list_route_names():
+    for name in api_list_route_names():
         url = reverse(name)
         client.get(url, {"page_size": 1})  # warm caches (content types, permissions) out of the measure
         small, _rows, _sql = _queries(client, url, 1)
