@@ -3,7 +3,8 @@
     python bench/load.py plan.json     # prints one JSON object: {name: figures} for each measurement
 
 A plan is a list of measurements: {"name", "paths": [...], "headers": {...}, "requests": n} for
-latency (one connection, one request at a time, paths taken in turn), or with "concurrency": c and
+latency (one connection, one request at a time, paths taken in turn; with "floor_paths" each request
+is followed by one to its floor, so that a busy machine slows both alike), or with "concurrency": c and
 "seconds": s for throughput (c keep-alive connections for s seconds). Standard library only, so the
 loader costs little next to the server and measures the same way whatever the server runs.
 """
@@ -26,23 +27,27 @@ def _get(conn: http.client.HTTPConnection, path: str, headers: dict) -> int:
 
 
 def latency(host: str, port: int, m: dict) -> dict:
+    """Sequential requests; with "floor_paths", a floor request after each one, so both see the same load."""
     conn = http.client.HTTPConnection(host, port, timeout=60)
-    paths, headers = m["paths"], m.get("headers", {})
+    paths, floors, headers = m["paths"], m.get("floor_paths"), m.get("headers", {})
     statuses: dict[int, int] = {}
-    for path in paths[: min(5, len(paths))]:  # warm up (connection, caches)
+    for path in paths[: min(5, len(paths))] + (floors or [])[:5]:  # warm up (connection, caches)
         _get(conn, path, headers)
-    samples = []
+    samples, floor_samples = [], []
     for i in range(m["requests"]):
         start = time.perf_counter()
         status = _get(conn, paths[i % len(paths)], headers)
         samples.append(time.perf_counter() - start)
         statuses[status] = statuses.get(status, 0) + 1
+        if floors:
+            start = time.perf_counter()
+            _get(conn, floors[i % len(floors)], headers)
+            floor_samples.append(time.perf_counter() - start)
     conn.close()
-    return {
-        "median": statistics.median(samples),
-        "p95": sorted(samples)[int(len(samples) * 0.95)],
-        "statuses": statuses,
-    }
+    out = {"median": statistics.median(samples), "p95": sorted(samples)[int(len(samples) * 0.95)]}
+    if floor_samples:
+        out["floor_median"] = statistics.median(floor_samples)
+    return {**out, "statuses": statuses}
 
 
 def throughput(host: str, port: int, m: dict) -> dict:

@@ -315,14 +315,13 @@ def main() -> None:
         verify_paths = [reverse("register:verify", args=[n]) for n in numbers]
         got = load(
             [
-                {"name": "floor", "paths": ["/__bench__/floor/"], "requests": 400},
-                {"name": "verify", "paths": verify_paths, "requests": 400},
+                {"name": "verify", "paths": verify_paths, "floor_paths": ["/__bench__/floor/"], "requests": 400},
                 {"name": "verify_rps", "paths": verify_paths, "concurrency": 16, "seconds": 10},
                 {"name": "floor_rps", "paths": ["/__bench__/floor/"], "concurrency": 16, "seconds": 5},
             ]
         )
         assert set(got["verify"]["statuses"]) == {"200"}, got["verify"]
-        floor = got["floor"]["median"]
+        floor = got["verify"]["floor_median"]
         figure(
             "verification /register/<number>/ median latency",
             ms(got["verify"]["median"]),
@@ -358,14 +357,11 @@ def main() -> None:
                 figure(f"API {path}", f"HTTP {response.status}", "", None, "≤ 3.00", False)
                 continue
             tables[name] = (path, table, len(ids))
-            plan.append({"name": f"{name}:api", "paths": [path], "headers": auth, "requests": 25})
             floor_path = f"/__bench__/rows/{table}/?ids={','.join(ids)}"
-            plan.append({"name": f"{name}:sql", "paths": [floor_path], "headers": auth, "requests": 25})
+            plan.append({"name": name, "paths": [path], "floor_paths": [floor_path], "headers": auth, "requests": 40})
         got = load(plan)
-        worst = 0.0
         for name, (path, _table, rows) in tables.items():
-            api, sql = got[f"{name}:api"]["median"], got[f"{name}:sql"]["median"]
-            worst = max(worst, api / sql)
+            api, sql = got[name]["median"], got[name]["floor_median"]
             figure(f"API {path.split('?')[0]} ({rows} rows)", ms(api), ms(sql), api / sql, "≤ 3.00", api / sql <= 3)
         peak_worker_kb = max([peak_worker_kb] + [rss_kb(p) for p in worker_pids(server)])
 
@@ -375,18 +371,20 @@ def main() -> None:
             figure("supervisory dashboard: no /supervision/ route in this build", "skipped", "", None, "≤ 3.00", None)
         else:
             country = supervisor.country
-            got = load(
-                [
-                    {"name": "dash", "paths": [dashboard], "headers": {"Cookie": session}, "requests": 25},
-                    {"name": "sql", "paths": [f"/__bench__/dashboard/{country}/"], "requests": 25},
-                ]
-            )
+            dash_plan = {
+                "name": "dash",
+                "paths": [dashboard],
+                "floor_paths": [f"/__bench__/dashboard/{country}/"],
+                "headers": {"Cookie": session},
+                "requests": 25,
+            }
+            got = load([dash_plan])
             status = set(got["dash"]["statuses"])
-            ratio = got["dash"]["median"] / got["sql"]["median"]
+            ratio = got["dash"]["median"] / got["dash"]["floor_median"]
             figure(
                 f"supervisory dashboard {dashboard} ({country}; HTTP {','.join(sorted(status))})",
                 ms(got["dash"]["median"]),
-                ms(got["sql"]["median"]),
+                ms(got["dash"]["floor_median"]),
                 ratio,
                 "≤ 3.00",
                 ratio <= 3 and status == {"200"},
@@ -455,13 +453,14 @@ def main() -> None:
     results = [json.loads(p.communicate()[0].split("PROBE", 1)[1]) for p in procs]
     wall = time.perf_counter() - started
     renders = sum(r["renders"] for r in results)
+    per_minute = renders / wall * 60
     figure(
-        f"{renders} certificate PDFs by {WORKERS} worker processes",
-        f"{wall:.0f} s",
-        "60 s",
-        wall / 60,
+        f"certificate PDFs per minute, {WORKERS} worker processes ({renders} rendered in {wall:.0f} s)",
+        f"{per_minute:.0f}/min",
+        "1000/min",
+        1000 / per_minute,
         "≤ 1.00",
-        wall <= 60 and renders >= PDF_RENDERS - WORKERS,
+        per_minute >= 1000,
     )
     growth = max(r["rss_end_kb"] / r["rss_after_50_kb"] for r in results)
     figure(
