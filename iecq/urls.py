@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -23,6 +24,9 @@ urlpatterns = [
     path("register/", include("certification.register_urls")),
     path("bulletin/", include("sanctions.public_urls")),
 ]
+
+if getattr(settings, "IECQ_BENCH_VIEWS", False):  # the floors of `make bench` (iecq.settings.bench only)
+    urlpatterns.insert(0, path("__bench__/", include("iecq.bench_urls")))
 
 handler404 = "iecq.portal.views.not_found"
 handler403 = "iecq.portal.views.forbidden"

@@ -154,7 +154,22 @@ class PrefetchMixin:
 
     def get_queryset(self) -> models.QuerySet:
         qs = super().get_queryset()
-        return qs.prefetch_related(*self.list_prefetch_related) if self.list_prefetch_related else qs
+        if not self.list_prefetch_related or getattr(self, "swagger_fake_view", False):
+            return qs
+        return qs.prefetch_related(*(self._prefetch(qs.model, lookup) for lookup in self.list_prefetch_related))
+
+    def _prefetch(self, model: type[models.Model], lookup: str | models.Prefetch) -> str | models.Prefetch:
+        """A plain relation name becomes a Prefetch of the rows the principal sees, built once per list.
+
+        Without it Django builds each row's related manager queryset, so a tenant-scoped relation
+        recomputed the visibility rule for every row of the page (measured by `make bench`).
+        """
+        if not isinstance(lookup, str) or "__" in lookup:
+            return lookup
+        related = model._meta.get_field(lookup).related_model
+        manager = related._default_manager
+        rows = manager.visible_to(self.principal) if hasattr(manager, "visible_to") else manager.all()
+        return models.Prefetch(lookup, queryset=rows)
 
 
 class ServiceWriteMixin:

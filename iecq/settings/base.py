@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # CSP with a per-request nonce, nosniff, no framing, referrer and permissions policies (iecq/security.py).
     "iecq.security.SecurityHeadersMiddleware",
+    # Public reads to the read replica when DATABASE_REPLICA_URL is set (a no-op otherwise).
+    "iecq.db_router.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -104,6 +106,16 @@ DATABASES = {
     )
 }
 MIGRATION_DATABASE_URL = env("MIGRATION_DATABASE_URL")
+# A streaming read replica for the public register, verification and dashboards (docs/scaling.md).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")), conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["iecq.db_router.ReplicaRouter"] if DATABASE_REPLICA_URL else []
+IECQ_REPLICA_READ_PATHS = ("/register/", "/bulletin/", "/supervision/", "/dashboard/")
+IECQ_REPLICA_STICKY_SECONDS = int(env("IECQ_REPLICA_STICKY_SECONDS", "30"))  # read-your-writes after a write
 DATABASE_APP_ROLE = env("DATABASE_APP_ROLE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
