@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("certification.api.urls")),
     path("", include("surveillance.api.urls")),
     path("", include("sanctions.api.urls")),
+    path("", include("iecq.integrations.api.urls")),
     *router.urls,
 ]
