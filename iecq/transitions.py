@@ -148,7 +148,7 @@ def log_append(
         **tenant_values(instance),
     )
     event_for_transition(
-        instance=instance, transition=transition, source=source, target=target, reason=reason, actor=actor
+        instance=instance, transition=transition, source=source, target=target, reason=reason, actor=actor, field=field
     )
     return row
 

@@ -38,7 +38,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's naming)
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
@@ -222,7 +222,7 @@ def test_replay_sends_the_same_message_again_in_api_and_portal(world, django_cap
 def test_side_b_events_never_reach_side_a_subscriptions(world, django_capture_on_commit_callbacks):
     with Receiver() as receiver_a, Receiver() as receiver_b:
         sub_a, _s = subscribe(world, receiver_a.url)
-        sub_b, _s = subscribe(world, receiver_b.url, side="b")
+        subscribe(world, receiver_b.url, side="b")
         with django_capture_on_commit_callbacks(execute=True):
             suspend(world, side="b", reason="Bravoside suspension")
     assert receiver_a.requests == []
@@ -254,7 +254,9 @@ def test_only_administrators_manage_webhooks_and_the_portal_shows_the_secret_onc
     with override_settings(IECQ_WEBHOOK_ALLOW_PRIVATE=True):
         created = admin.post("/settings/webhooks/", {"target_url": "http://127.0.0.1:9/x", "event_types": "bad type"})
         assert "Not an event type" in created.content.decode()
-        created = admin.post("/settings/webhooks/", {"target_url": "http://127.0.0.1:9/x", "event_types": "certificate.*"})
+        created = admin.post(
+            "/settings/webhooks/", {"target_url": "http://127.0.0.1:9/x", "event_types": "certificate.*"}
+        )
     html = created.content.decode()
     assert "whsec_" in html
     with scope(SYSTEM):

@@ -9,7 +9,10 @@ applied to that organisation's principal), and a certificate's event to the orga
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -89,28 +92,65 @@ def _append(**fields: Any) -> Event:
     return event
 
 
-def event_record(*, instance: models.Model, type: str, actor: Principal, extra: dict[str, Any] | None = None) -> Event:
-    """Append an event about `instance` (use `<model>.created` in create services) and fan it out."""
-    event = _append(
-        type=type,
-        subject_type=instance._meta.label_lower,
-        subject_id=instance.pk,
-        data={**snapshot(instance), **(extra or {})},
-        actor_label=actor.label[:200],
-        **_tenant_fields(instance),
-    )
-    fan_out(event)
-    if instance._meta.label_lower == "certification.certificate":
-        watch_fan_out(event, certificate=instance, actor=actor)
-    return event
+_pending: ContextVar[list[Callable[[], Event]] | None] = ContextVar("iecq_pending_events", default=None)
+
+
+@contextlib.contextmanager
+def collecting() -> Iterator[None]:
+    """Around a service (`iecq.tenancy.service`): its events are written when it ends, still inside its
+    transaction, so their snapshots show the record as the service left it (a certificate's new revision,
+    say). Outside a service an event is written at once."""
+    if _pending.get() is not None:  # a service called by a service: the outer one writes
+        yield
+        return
+    token = _pending.set([])
+    try:
+        yield
+        queue = _pending.get()
+        while queue:
+            queue.pop(0)()
+    finally:
+        _pending.reset(token)
+
+
+def _write_or_queue(write: Callable[[], Event]) -> Event | None:
+    queue = _pending.get()
+    if queue is None:
+        return write()
+    queue.append(write)
+    return None
+
+
+def event_record(
+    *, instance: models.Model, type: str, actor: Principal, extra: dict[str, Any] | None = None
+) -> Event | None:
+    """Append an event about `instance` (use `<model>.created` in create services) and fan it out; inside a
+    service the event is written when the service ends (see `collecting`)."""
+
+    def write() -> Event:
+        event = _append(
+            type=type,
+            subject_type=instance._meta.label_lower,
+            subject_id=instance.pk,
+            data={**snapshot(instance), **(extra or {})},
+            actor_label=actor.label[:200],
+            **_tenant_fields(instance),
+        )
+        fan_out(event)
+        if instance._meta.label_lower == "certification.certificate":
+            watch_fan_out(event, certificate=instance, actor=actor)
+        return event
+
+    return _write_or_queue(write)
 
 
 def event_for_transition(
-    *, instance: models.Model, transition: str, source: str, target: str, reason: str, actor: Principal
-) -> Event:
+    *, instance: models.Model, transition: str, source: str, target: str, reason: str, actor: Principal, field: str
+) -> Event | None:
     """The event of one logged state change (called by `log_append`, in its transaction)."""
     kind = event_type(type(instance), transition=transition, source=source, target=target)
-    extra = {"transition": transition, "from": str(source), "to": str(target), "reason": reason}
+    # The state this change reached, even if the same service moves the record on afterwards.
+    extra = {field: str(target), "transition": transition, "from": str(source), "to": str(target), "reason": reason}
     return event_record(instance=instance, type=kind, actor=actor, extra=extra)
 
 
