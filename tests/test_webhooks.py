@@ -270,3 +270,37 @@ def test_only_administrators_manage_webhooks_and_the_portal_shows_the_secret_onc
 
     with pytest.raises(Forbidden):
         webhook_subscription_update(actor=manager, pk=subscription.pk, is_active=False)
+
+
+@override_settings(IECQ_WEBHOOK_ALLOW_PRIVATE=True)
+def test_a_subscription_is_changed_switched_off_and_its_secret_renewed(world, django_capture_on_commit_callbacks):
+    from django.conf import settings
+
+    assert settings.CELERY_BEAT_SCHEDULE["webhook-dispatch-due"]["task"] == "integrations.webhook_dispatch_due"
+    api = token_client(world.a.tokens["cb"][0])
+    with Receiver() as receiver:
+        sub_id, old_secret = subscribe(world, receiver.url)
+        renewed = api.post(f"/api/v1/webhooks/{sub_id}/rotate-secret/")
+        assert renewed.status_code == 200 and renewed.json()["secret"] != old_secret
+        assert "secret" not in api.get(f"/api/v1/webhooks/{sub_id}/").json()
+        changed = api.patch(f"/api/v1/webhooks/{sub_id}/", {"event_types": ["certificate.withdrawn"]}, format="json")
+        assert changed.status_code == 200 and changed.json()["event_types"] == ["certificate.withdrawn"]
+        bad = api.patch(f"/api/v1/webhooks/{sub_id}/", {"secret": "whsec_mine"}, format="json")
+        assert bad.status_code == 400
+        with django_capture_on_commit_callbacks(execute=True):
+            suspend(world)  # not a wanted type
+        assert receiver.requests == []
+        assert (
+            api.patch(f"/api/v1/webhooks/{sub_id}/", {"is_active": False}, format="json").json()["is_active"] is False
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            transition_name = "withdraw"
+            certificate_transition(
+                actor=world.a.users[Role.CB_CERTIFICATION_MANAGER][1],
+                pk=world.a.records[Certificate].pk,
+                name=transition_name,
+                reason="switched off meanwhile",
+            )
+    assert receiver.requests == []
+    with scope(SYSTEM):
+        assert not WebhookDelivery.objects.filter(subscription_id=sub_id).exists()
