@@ -195,3 +195,25 @@ def test_the_watchlist_page_adds_shows_changes_and_removes(world):
     assert admin.post("/settings/watchlist/", {"remove": entry.pk}).status_code == 302
     with scope(SYSTEM):
         assert not WatchlistEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_the_feed_holds_back_events_of_transactions_that_may_still_be_running(world):
+    """An event whose writer may not have committed yet (its transaction id is not below the snapshot's xmin)
+    is held back, so `after=<last id>` never skips it; settled ones and the caller's own are shown."""
+    from django.db import connection
+
+    a = world.a
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        xmin = cursor.fetchone()[0]
+    fields = {
+        "subject_type": "certification.certificate",
+        "subject_id": a.records[Certificate].pk,
+        "actor_label": "probe",
+        "certification_body_id": a.cb.pk,
+    }
+    settled = Event.objects_append.create(type="probe.settled", txid=xmin - 1, **fields)
+    running = Event.objects_append.create(type="probe.running", txid=xmin + 10_000, **fields)
+    api = token_client(a.tokens["cb"][0])
+    shown = {e["id"] for e in api.get("/api/v1/events/?type=probe.*&limit=500").json()["results"]}
+    assert settled.pk in shown and running.pk not in shown
