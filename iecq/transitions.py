@@ -148,7 +148,14 @@ def log_append(
         **tenant_values(instance),
     )
     event_for_transition(
-        instance=instance, transition=transition, source=source, target=target, reason=reason, actor=actor, field=field
+        instance=instance,
+        transition=transition,
+        source=source,
+        target=target,
+        reason=reason,
+        actor=actor,
+        field=field,
+        log_id=row.pk,
     )
     return row
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, transaction
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from certification.models import Application, Certificate
 from certification.register import register_entry
@@ -217,3 +218,38 @@ def test_the_feed_holds_back_events_of_transactions_that_may_still_be_running(wo
     api = token_client(a.tokens["cb"][0])
     shown = {e["id"] for e in api.get("/api/v1/events/?type=probe.*&limit=500").json()["results"]}
     assert settled.pk in shown and running.pk not in shown
+
+
+def test_creations_are_events_and_a_change_rolled_back_inside_a_service_leaves_none(world):
+    from iecq.integrations.events import collecting
+    from surveillance.services import complaint_record
+
+    a = world.a
+    clerk = a.users[Role.CB_CLERK][1]
+    complaint = complaint_record(
+        actor=clerk,
+        certificate=a.records[Certificate].pk,
+        kind="field_failure",
+        received_on=timezone.now().date(),
+        source="Alphaside customer",
+        description="Cracked capacitors",
+    )
+    api = token_client(a.tokens["cb"][0])
+    created = api.get(f"/api/v1/events/?subject=surveillance.complaint:{complaint.pk}").json()["results"]
+    assert [e["type"] for e in created] == ["complaint.created"]
+    assert created[0]["data"]["description"] == "Cracked capacitors"
+    with scope(SYSTEM):
+        before = Event.objects.count()
+    manager_ = manager(a)
+    with scope(manager_), transaction.atomic(), collecting():  # what a service does around its body
+        try:
+            with transaction.atomic():  # a savepoint the service rolls back and carries on
+                cert = Certificate.objects.select_for_update().get(pk=a.records[Certificate].pk)
+                from iecq.transitions import transition as fsm_transition
+
+                fsm_transition(cert, "suspend", actor=manager_, reason="undone")
+                raise ValueError
+        except ValueError:
+            pass
+    with scope(SYSTEM):
+        assert Event.objects.count() == before

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
@@ -26,6 +26,7 @@ from ..tenancy import _is_multivalued, tenant_values
 from .choices import DeliveryState
 from .models import Event, WatchlistEntry, WebhookDelivery, WebhookSubscription
 
+M = TypeVar("M", bound=models.Model)
 FAN_OUT = system_principal("webhook and watchlist fan-out")
 DELIVERY = system_principal("webhook delivery")
 WATCH_TYPE = "watchlist.certificate_changed"
@@ -113,16 +114,22 @@ def collecting() -> Iterator[None]:
         _pending.reset(token)
 
 
-def _write_or_queue(write: Callable[[], Event]) -> Event | None:
+def _write_or_queue(write: Callable[[], Event], *, happened: Callable[[], bool]) -> Event | None:
     queue = _pending.get()
     if queue is None:
         return write()
-    queue.append(write)
+    # A savepoint the service rolled back (and carried on) may have undone the change meanwhile.
+    queue.append(lambda: write() if happened() else None)
     return None
 
 
 def event_record(
-    *, instance: models.Model, type: str, actor: Principal, extra: dict[str, Any] | None = None
+    *,
+    instance: models.Model,
+    type: str,
+    actor: Principal,
+    extra: dict[str, Any] | None = None,
+    log_id: int | None = None,
 ) -> Event | None:
     """Append an event about `instance` (use `<model>.created` in create services) and fan it out; inside a
     service the event is written when the service ends (see `collecting`)."""
@@ -141,17 +148,38 @@ def event_record(
             watch_fan_out(event, certificate=instance, actor=actor)
         return event
 
-    return _write_or_queue(write)
+    def happened() -> bool:
+        from ..models import TransitionLog
+
+        if log_id is not None:
+            return TransitionLog.objects_append.filter(pk=log_id).exists()
+        return instance.__class__._base_manager.filter(pk=instance.pk).exists()
+
+    return _write_or_queue(write, happened=happened)
+
+
+def record_created(instance: M, *, actor: Principal) -> M:
+    """For create services: the `<model>.created` event of a new record; returns the record."""
+    event_record(instance=instance, type=f"{instance._meta.model_name}.created", actor=actor)
+    return instance
 
 
 def event_for_transition(
-    *, instance: models.Model, transition: str, source: str, target: str, reason: str, actor: Principal, field: str
+    *,
+    instance: models.Model,
+    transition: str,
+    source: str,
+    target: str,
+    reason: str,
+    actor: Principal,
+    field: str,
+    log_id: int | None = None,
 ) -> Event | None:
     """The event of one logged state change (called by `log_append`, in its transaction)."""
     kind = event_type(type(instance), transition=transition, source=source, target=target)
     # The state this change reached, even if the same service moves the record on afterwards.
     extra = {field: str(target), "transition": transition, "from": str(source), "to": str(target), "reason": reason}
-    return event_record(instance=instance, type=kind, actor=actor, extra=extra)
+    return event_record(instance=instance, type=kind, actor=actor, extra=extra, log_id=log_id)
 
 
 def organisation_principal(organisation) -> Principal:
