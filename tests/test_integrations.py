@@ -76,6 +76,16 @@ def test_replaying_the_feed_reproduces_the_current_states_of_the_visible_certifi
         assert current == {first.pk: "suspended", second.pk: "withdrawn"}
         assert b.records[Certificate].pk not in states_from(events)
         assert all("Bravoside" not in str(e) for e in events)
+    from iecq.integrations.selectors import event_feed
+
+    supervisor = a.users[Role.SB_VIEWER][1]  # the GB supervisory body sees side A's records by country
+    with scope(supervisor):
+        feed = [
+            {"subject_type": e.subject_type, "subject_id": e.subject_id, "data": e.data}
+            for e in event_feed(principal=supervisor)
+        ]
+        assert states_from(feed) == dict(visible(Certificate, supervisor).values_list("pk", "state"))
+    assert states_from(feed) == {first.pk: "suspended", second.pk: "withdrawn"}
 
 
 def test_the_feed_filters_by_type_subject_and_after(world):
