@@ -176,10 +176,10 @@ def service(func):
 
     from django.db import transaction
 
-    from .integrations.events import collecting
-
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        from .integrations.events import collecting
+
         actor = kwargs.get("actor")
         if not isinstance(actor, Principal):
             raise TypeError(f"{func.__name__}() needs actor=<Principal>.")

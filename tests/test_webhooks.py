@@ -270,6 +270,10 @@ def test_only_administrators_manage_webhooks_and_the_portal_shows_the_secret_onc
 
     with pytest.raises(Forbidden):
         webhook_subscription_update(actor=manager, pk=subscription.pk, is_active=False)
+    with pytest.raises(Forbidden):  # the operator sees every subscription but manages none of another's
+        webhook_subscription_update(actor=world.operator[1], pk=subscription.pk, is_active=False)
+    subscription.refresh_from_db()
+    assert subscription.is_active
 
 
 @override_settings(IECQ_WEBHOOK_ALLOW_PRIVATE=True)

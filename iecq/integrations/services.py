@@ -22,9 +22,12 @@ MAX_SUBSCRIPTIONS = 20
 MAX_WATCHLIST = 1000
 
 
-def _require_admin(actor: Principal) -> None:
+def _require_admin(actor: Principal, organisation_id: int | None = None) -> None:
+    """An administrator of the organisation (of the record's organisation, when one is given)."""
     if not actor.is_organisation_admin or actor.organisation_id is None:
         raise Forbidden(_("Only your organisation's administrator manages its webhooks."))
+    if organisation_id is not None and organisation_id != actor.organisation_id:
+        raise Forbidden(_("Only the subscribing organisation's administrator manages its webhooks."))
 
 
 def _clean_types(event_types: list[str]) -> list[str]:
@@ -71,7 +74,7 @@ def webhook_subscription_create(
 def webhook_subscription_update(*, actor: Principal, pk: object, **changes) -> WebhookSubscription:
     """Change a subscription's URL, event types, description, or switch it on or off."""
     subscription = get_visible(WebhookSubscription, actor, pk, for_update=True)
-    _require_admin(actor)
+    _require_admin(actor, subscription.organisation_id)
     unknown = sorted(set(changes) - {"target_url", "event_types", "description", "is_active"})
     if unknown:
         raise ValidationFailed(errors={name: [_("This field cannot be changed.")] for name in unknown})
@@ -92,7 +95,7 @@ def webhook_subscription_update(*, actor: Principal, pk: object, **changes) -> W
 def webhook_subscription_rotate_secret(*, actor: Principal, pk: object) -> tuple[WebhookSubscription, str]:
     """A new signing secret, effective at once; returned only here."""
     subscription = get_visible(WebhookSubscription, actor, pk, for_update=True)
-    _require_admin(actor)
+    _require_admin(actor, subscription.organisation_id)
     subscription.secret = new_secret()
     subscription.save(update_fields=["secret", "updated_at"])
     return subscription, subscription.secret
@@ -105,7 +108,7 @@ def webhook_delivery_replay(*, actor: Principal, pk: object) -> WebhookDelivery:
     from .tasks import webhook_deliver
 
     delivery = get_visible(WebhookDelivery, actor, pk, for_update=True)
-    _require_admin(actor)
+    _require_admin(actor, delivery.subscription.organisation_id)
     if not delivery.subscription.is_active:
         raise ValidationFailed(errors={"subscription": [_("Switch the subscription on before replaying.")]})
     delivery.state = DeliveryState.PENDING
@@ -118,9 +121,11 @@ def webhook_delivery_replay(*, actor: Principal, pk: object) -> WebhookDelivery:
 # --- watchlists ------------------------------------------------------------------------------------------
 
 
-def _require_watch_manager(actor: Principal) -> None:
+def _require_watch_manager(actor: Principal, organisation_id: int | None = None) -> None:
     if actor.organisation_id is None or not (actor.is_organisation_admin or actor.has_role(*MASTER_DATA_ROLES)):
         raise Forbidden(_("Your role may not change your organisation's watchlist."))
+    if organisation_id is not None and organisation_id != actor.organisation_id:
+        raise Forbidden(_("Only the watching organisation changes its watchlist."))
 
 
 @service
@@ -180,5 +185,5 @@ def watchlist_entry_add(
 def watchlist_entry_remove(*, actor: Principal, pk: object) -> None:
     """Stop watching; watchlist events already received stay in the feed."""
     entry = get_visible(WatchlistEntry, actor, pk, for_update=True)
-    _require_watch_manager(actor)
+    _require_watch_manager(actor, entry.organisation_id)
     entry.delete()
