@@ -263,3 +263,26 @@ def test_creations_are_events_and_a_change_rolled_back_inside_a_service_leaves_n
             pass
     with scope(SYSTEM):
         assert Event.objects.count() == before
+
+
+def test_a_transfer_is_seen_by_the_cb_it_leaves_and_the_cb_it_joins(world):
+    from bodies.models import Technology
+    from bodies.services import certification_body_transition
+    from certification.services import certificate_transfer
+
+    from .factories import qualify_for_approval
+
+    a, b = world.a, world.b
+    cert = a.records[Certificate]
+    qualify_for_approval(b.cb, marker="tr")
+    with scope(SYSTEM):
+        b.cb.technologies.add(Technology.objects.get(code="capacitors"))
+    certification_body_transition(actor=world.operator[1], pk=b.cb.pk, name="approve")
+    certificate_transfer(actor=world.operator[1], pk=cert.pk, to_certification_body=b.cb, reason="Client's choice")
+    subject = f"/api/v1/events/?subject=certification.certificate:{cert.pk}"
+    left = token_client(a.tokens["cb"][0]).get(subject).json()["results"]
+    assert [e["type"] for e in left] == ["certificate.created", "certificate.transferred"]
+    assert left[-1]["data"]["certification_body_id"] == b.cb.pk  # where it went
+    joined = token_client(b.tokens["cb"][0]).get(subject).json()["results"]
+    assert [e["type"] for e in joined] == ["certificate.updated"]
+    assert joined[0]["data"]["state"] == "valid" and joined[0]["data"]["revision"] == 2

@@ -133,6 +133,8 @@ def event_record(
 ) -> Event | None:
     """Append an event about `instance` (use `<model>.created` in create services) and fan it out; inside a
     service the event is written when the service ends (see `collecting`)."""
+    # Who may see it is decided now: a certificate's transfer is seen by the CB it leaves.
+    tenant = _tenant_fields(instance)
 
     def write() -> Event:
         event = _append(
@@ -141,7 +143,7 @@ def event_record(
             subject_id=instance.pk,
             data={**snapshot(instance), **(extra or {})},
             actor_label=actor.label[:200],
-            **_tenant_fields(instance),
+            **tenant,
         )
         fan_out(event)
         if instance._meta.label_lower == "certification.certificate":
