@@ -128,8 +128,11 @@ def transition(
 def log_append(
     *, instance: models.Model, transition: str, source: str, target: str, reason: str, actor: Principal, field: str
 ) -> TransitionLog:
-    """Append one row to the transition log; the only writer of TransitionLog."""
-    return TransitionLog.objects_append.create(
+    """Append one row to the transition log, and its event to the integrators' feed (PL-04); the only writer of
+    TransitionLog."""
+    from .integrations.events import event_for_transition
+
+    row = TransitionLog.objects_append.create(
         content_type=ContentType.objects.get_for_model(type(instance)),
         object_id=instance.pk,
         object_repr=str(instance)[:200],
@@ -144,6 +147,17 @@ def log_append(
         actor_label=actor.label[:200],
         **tenant_values(instance),
     )
+    event_for_transition(
+        instance=instance,
+        transition=transition,
+        source=source,
+        target=target,
+        reason=reason,
+        actor=actor,
+        field=field,
+        log_id=row.pk,
+    )
+    return row
 
 
 def blocked_transitions(instance, principal: Principal) -> list[tuple[str, list[str]]]:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", portal_views.healthz, name="healthz"),
     path("", include("iecq.portal.urls")),
+    path("settings/", include("iecq.integrations.urls")),
     path("bodies/", include("bodies.urls")),
     path("manufacturers/", include("manufacturers.urls")),
     path("certification/imports/", include("iecq.imports.urls")),

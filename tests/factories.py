@@ -164,6 +164,47 @@ def add_certification_records(cb, manufacturer, marker: str, *, tech, auditor) -
         Contact: contact,
         **add_surveillance_records(cb, manufacturer, marker, certificate=certificate, auditor=auditor),
         **add_sanction_records(cb, manufacturer, marker, certificate=certificate),
+        **add_integration_records(cb, marker, certificate=certificate),
+    }
+
+
+def add_integration_records(cb, marker: str, *, certificate) -> dict:
+    """The CB organisation's event, webhook subscription (off: nothing is ever sent), a delivery with an attempt,
+    and a watchlist entry (PL-04)."""
+    from iecq.integrations.events import event_record
+    from iecq.integrations.models import Event, WatchlistEntry, WebhookAttempt, WebhookDelivery, WebhookSubscription
+
+    with scope(SYSTEM):
+        org = Organisation.objects.filter(certification_body=cb).first()
+        if org is None:
+            return {}
+        event = event_record(instance=certificate, type="certificate.created", actor=OPERATOR_FOR_FIXTURES)
+        subscription = WebhookSubscription.objects.create(
+            organisation=org,
+            description=f"{marker} ERP",
+            target_url=f"https://{marker.lower()}.example/hooks",
+            secret="whsec_" + "A" * 32,
+            is_active=False,
+            created_by_label="fixture",
+        )
+        delivery = WebhookDelivery.objects.create(
+            subscription=subscription, event=event, message_id=f"msg_{marker.lower()}", state="failed", attempts=1
+        )
+        attempt = WebhookAttempt.objects.create(delivery=delivery, status_code=500, error=f"{marker} error")
+        watch = WatchlistEntry.objects.create(
+            organisation=org,
+            kind="certificate",
+            certificate=certificate,
+            label=certificate.number,
+            note=f"{marker} supplier",
+            created_by_label="fixture",
+        )
+    return {
+        Event: event,
+        WebhookSubscription: subscription,
+        WebhookDelivery: delivery,
+        WebhookAttempt: attempt,
+        WatchlistEntry: watch,
     }
 
 

@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("surveillance.api.urls")),
     path("", include("sanctions.api.urls")),
     path("", include("iecq.imports.api.urls")),
+    path("", include("iecq.integrations.api.urls")),
     *router.urls,
 ]

@@ -38,6 +38,9 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
         items.append((_("Reference data"), reverse("bodies:reference")))
         if principal.is_organisation_admin:
             items.append((_("API tokens"), reverse("portal:token-list")))
+            items.append((_("Webhooks"), reverse("integrations:webhook-list")))
+        if principal.organisation_id is not None:
+            items.append((_("Watchlist"), reverse("integrations:watchlist")))
     else:
         items.append((_("Certification bodies"), reverse("bodies:cb-list")))
     items.append((_("Certificate register"), reverse("register:search")))

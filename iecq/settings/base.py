@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "surveillance",
     "sanctions",
     "iecq.imports",
+    "iecq.integrations",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,8 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-dispatch": {"task": "iecq.tasks.outbox_dispatch", "schedule": 300.0},
     "sessions-clear": {"task": "iecq.tasks.sessions_clear", "schedule": 24 * 3600.0},
     "idempotency-keys-clear": {"task": "iecq.tasks.idempotency_keys_clear", "schedule": 3600.0},
+    # PL-04: webhook deliveries that are due (retries, and any whose on-commit enqueue was lost).
+    "webhook-dispatch-due": {"task": "integrations.webhook_dispatch_due", "schedule": 30.0},
 }
 # How long an API Idempotency-Key is remembered (seconds); a retry after that is a new request.
 IDEMPOTENCY_KEY_TTL = 24 * 3600
@@ -310,3 +313,6 @@ IECQ_SUSPENSION_MAX_MONTHS = int(env("IECQ_SUSPENSION_MAX_MONTHS", "6"))  # SA-0
 IECQ_APPEAL_DAYS = int(env("IECQ_APPEAL_DAYS", "30"))  # SA-04: an appeal is lodged within this many days
 IECQ_APPEAL_RESPONSE_DAYS = int(env("IECQ_APPEAL_RESPONSE_DAYS", "60"))  # SA-04, SC-01
 IECQ_DEFECT_REPORTS_PER_HOUR = int(env("IECQ_DEFECT_REPORTS_PER_HOUR", "5"))  # SA-05: public form, per address
+# PL-04 webhooks: targets must resolve to public addresses unless this allows private ones (a closed network).
+IECQ_WEBHOOK_ALLOW_PRIVATE = env_bool("IECQ_WEBHOOK_ALLOW_PRIVATE", False)
+IECQ_WEBHOOK_TIMEOUT_SECONDS = float(env("IECQ_WEBHOOK_TIMEOUT_SECONDS", "5"))
