@@ -179,7 +179,10 @@ def blocked_transitions(instance, principal: Principal) -> list[tuple[str, list[
 def log_append_many(
     instances: list[models.Model], *, transition: str, source: str, target: str, reason: str, actor: Principal
 ) -> list[TransitionLog]:
-    """Append one row per record in one INSERT per batch (bulk imports); the same rows log_append writes."""
+    """Append one row per record in one INSERT per batch (bulk imports); the same rows log_append writes, and
+    the same events (in bulk too)."""
+    from .integrations.events import events_for_transitions_many
+
     if not instances:
         return []
     content_type = ContentType.objects.get_for_model(type(instances[0]))
@@ -201,4 +204,8 @@ def log_append_many(
         )
         for instance in instances
     ]
-    return TransitionLog.objects_append.bulk_create(rows, batch_size=2000)
+    logged = TransitionLog.objects_append.bulk_create(rows, batch_size=2000)
+    events_for_transitions_many(
+        instances, transition=transition, source=source, target=target, reason=reason, actor=actor
+    )
+    return logged

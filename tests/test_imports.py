@@ -111,6 +111,16 @@ def test_a_valid_csv_of_certificates_is_written_whole_with_revision_and_log(
         assert {log.certification_body_id for log in logs} == {world.a.cb.pk}
         job_log = TransitionLog.objects.filter(object_id=job.pk, content_type__model="importjob")
         assert list(job_log.values_list("transition", flat=True)) == ["start_validation", "start_import", "finish"]
+        # Integrators rebuilding state from the feed (PL-04) see each imported certificate, as after any change.
+        from iecq.integrations.models import Event
+
+        events = Event.objects.filter(
+            subject_type="certification.certificate", subject_id__in=[c.pk for c in certs.values()]
+        )
+        assert sorted(events.values_list("data__number", flat=True)) == ["LEG-0001", "LEG-0002", "LEG/0003"]
+        assert {(e.type, e.data["transition"], e.certification_body_id) for e in events} == {
+            ("certificate.valid", "import", world.a.cb.pk)
+        }
 
 
 def test_a_valid_json_of_manufacturers_makes_them_clients_of_the_cb(world, django_capture_on_commit_callbacks):

@@ -184,6 +184,51 @@ def event_for_transition(
     return event_record(instance=instance, type=kind, actor=actor, extra=extra, log_id=log_id)
 
 
+def events_for_transitions_many(
+    instances: list[models.Model], *, transition: str, source: str, target: str, reason: str, actor: Principal
+) -> list[Event]:
+    """The events of many records reaching the same state at once (`log_append_many`: bulk imports): a few
+    INSERTs, not one per record. Fanned out record by record only where a webhook subscription wants this
+    type or, for certificates, an organisation watches one of the manufacturers."""
+    if not instances:
+        return []
+    model = type(instances[0])
+    kind = event_type(model, transition=transition, source=source, target=target)
+    target_field = {"transition": transition, "from": str(source), "to": str(target), "reason": reason}
+    txid = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_current_xact_id()::text::bigint")
+            txid = cursor.fetchone()[0]
+    rows = [
+        Event(
+            txid=txid,
+            type=kind,
+            subject_type=instance._meta.label_lower,
+            subject_id=instance.pk,
+            data={**snapshot(instance), **target_field},
+            actor_label=actor.label[:200],
+            **_tenant_fields(instance),
+        )
+        for instance in instances
+    ]
+    events = Event.objects_append.bulk_create(rows, batch_size=2000)
+    subscribed = any(s.wants(kind) for s in WebhookSubscription.objects.visible_to(FAN_OUT).filter(is_active=True))
+    if subscribed:
+        for event in events:
+            fan_out(event)
+    if model._meta.label_lower == "certification.certificate":
+        watched = set(
+            WatchlistEntry.objects.visible_to(FAN_OUT)
+            .filter(manufacturer_id__in={i.manufacturer_id for i in instances})
+            .values_list("manufacturer_id", flat=True)
+        )
+        for event, instance in zip(events, instances, strict=True):
+            if instance.manufacturer_id in watched:
+                watch_fan_out(event, certificate=instance, actor=actor)
+    return events
+
+
 def organisation_principal(organisation) -> Principal:
     """What an organisation as a whole may see: its subscriptions receive exactly that."""
     return Principal(
