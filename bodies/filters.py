@@ -177,6 +177,8 @@ class ProficiencyResultFilter(django_filters.FilterSet):
 class LabActionFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=LabActionState.choices)
     laboratory = django_filters.NumberFilter(field_name="result__laboratory")
+    due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte", label=_("Due from"))
+    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label=_("Due until"))
 
     class Meta:
         model = LabAction
@@ -204,6 +206,10 @@ class OversightFindingFilter(_ByCB):
 
 class SuspensionRequestFilter(_ByCB):
     state = django_filters.ChoiceFilter(choices=SuspensionRequestState.choices)
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("Opened from"))
+    created_before = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label=_("Opened until")
+    )
 
     class Meta:
         model = CBSuspensionRequest

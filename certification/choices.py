@@ -45,3 +45,8 @@ class CertificateState(models.TextChoices):
     SUSPENDED = "suspended", _("Suspended")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     EXPIRED = "expired", _("Expired")
+
+
+# Component types and specifications are printed on the certificate PDF: capped at input so that no
+# request can make the PDF renderer lay out megabytes of text.
+SCOPE_TEXT_MAX_LENGTH = 2000

@@ -18,7 +18,7 @@ from iecq.principals import Principal
 from iecq.selectors import visible
 from manufacturers.models import Manufacturer, Site
 
-from .choices import ApplicationState, EvaluationRole, QualificationRoute
+from .choices import SCOPE_TEXT_MAX_LENGTH, ApplicationState, EvaluationRole, QualificationRoute
 from .filters import ApplicationFilter, CertificateFilter
 from .models import Application, Certificate
 
@@ -101,11 +101,13 @@ class ApplicationForm(forms.Form):
     )
     component_types = forms.CharField(
         label=_("Component types"),
+        max_length=SCOPE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The specific component types to be certified, for example 'MLCC, class 1 and class 2'."),
     )
     specifications = forms.CharField(
         label=_("Specifications"),
+        max_length=SCOPE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text=_("The specifications the components conform to (numbers and editions), one per line."),
@@ -186,11 +188,13 @@ class CertificateScopeForm(forms.Form):
     )
     component_types = forms.CharField(
         label=_("Component types"),
+        max_length=SCOPE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The component types the certificate covers."),
     )
     specifications = forms.CharField(
         label=_("Specifications"),
+        max_length=SCOPE_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text=_("The specifications the components conform to."),

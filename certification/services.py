@@ -16,6 +16,7 @@ from bodies.assignment import ensure_assignable
 from bodies.models import Auditor, CertificationBody, Scheme, Technology
 from iecq.dates import add_months, add_years
 from iecq.errors import Forbidden, ValidationFailed
+from iecq.integrations.events import event_record
 from iecq.principals import Principal
 from iecq.selectors import get_visible, visible
 from iecq.tenancy import service
@@ -112,6 +113,7 @@ def application_create(
     application.save(update_fields=["reference"])
     application.technologies.set(techs)
     application.sites.set(own_sites)
+    event_record(instance=application, type="application.created", actor=actor)
     return application
 
 
@@ -316,6 +318,7 @@ def certificate_issue(*, actor: Principal, application: Application) -> Certific
     _revise(
         cert, actor=actor, reason=_("Issued after application %(ref)s.") % {"ref": application.reference}, first=True
     )
+    event_record(instance=cert, type="certificate.created", actor=actor)
     return cert
 
 
@@ -359,6 +362,7 @@ def certificate_transfer(
     _revise(
         cert, actor=actor, reason=_("Transferred from %(source)s: %(reason)s") % {"source": source, "reason": reason}
     )
+    event_record(instance=cert, type="certificate.updated", actor=actor)  # the new CB's feed sees it from here
     return cert
 
 
@@ -391,6 +395,7 @@ def certificate_update_scope(*, actor: Principal, pk: object, reason: str, **cha
     cert.technologies.set(techs)
     cert.sites.set(own_sites)
     _revise(cert, actor=actor, reason=reason.strip())
+    event_record(instance=cert, type="certificate.updated", actor=actor)
     return cert
 
 

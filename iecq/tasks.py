@@ -60,6 +60,14 @@ def sessions_clear() -> None:
         import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
 
 
+@shared_task(name="iecq.tasks.idempotency_keys_clear")
+def idempotency_keys_clear() -> int:
+    """Hourly: delete API Idempotency-Keys older than IDEMPOTENCY_KEY_TTL."""
+    from .api.idempotency import clear_expired
+
+    return clear_expired()
+
+
 @shared_task(name="iecq.tasks.deadline_sweep", acks_late=True)
 def deadline_sweep() -> dict[str, Any]:
     """SC-01: remind about what falls due and escalate what is overdue; safe to run twice at once (SC-02)."""

@@ -170,6 +170,7 @@ def service(func):
 
     Every service takes `actor=` (keyword-only); whatever it reads, directly or through related
     managers, follows the visibility rule for that actor, whoever called it (view, task, command).
+    The events it causes are written when it ends, still in its transaction (`integrations.events`).
     """
     import functools
 
@@ -177,10 +178,13 @@ def service(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        from .integrations.events import collecting
+
         actor = kwargs.get("actor")
         if not isinstance(actor, Principal):
             raise TypeError(f"{func.__name__}() needs actor=<Principal>.")
-        with scope(actor), transaction.atomic():
+        # collecting(): the service's events (PL-04) are written as it ends, inside its transaction.
+        with scope(actor), transaction.atomic(), collecting():
             return func(*args, **kwargs)
 
     return wrapper

@@ -128,8 +128,11 @@ def transition(
 def log_append(
     *, instance: models.Model, transition: str, source: str, target: str, reason: str, actor: Principal, field: str
 ) -> TransitionLog:
-    """Append one row to the transition log; the only writer of TransitionLog."""
-    return TransitionLog.objects_append.create(
+    """Append one row to the transition log, and its event to the integrators' feed (PL-04); the only writer of
+    TransitionLog."""
+    from .integrations.events import event_for_transition
+
+    row = TransitionLog.objects_append.create(
         content_type=ContentType.objects.get_for_model(type(instance)),
         object_id=instance.pk,
         object_repr=str(instance)[:200],
@@ -144,6 +147,17 @@ def log_append(
         actor_label=actor.label[:200],
         **tenant_values(instance),
     )
+    event_for_transition(
+        instance=instance,
+        transition=transition,
+        source=source,
+        target=target,
+        reason=reason,
+        actor=actor,
+        field=field,
+        log_id=row.pk,
+    )
+    return row
 
 
 def blocked_transitions(instance, principal: Principal) -> list[tuple[str, list[str]]]:
@@ -160,3 +174,38 @@ def blocked_transitions(instance, principal: Principal) -> list[tuple[str, list[
         ):
             blocked.append((info.label, instance.transition_blockers(name)))
     return blocked
+
+
+def log_append_many(
+    instances: list[models.Model], *, transition: str, source: str, target: str, reason: str, actor: Principal
+) -> list[TransitionLog]:
+    """Append one row per record in one INSERT per batch (bulk imports); the same rows log_append writes, and
+    the same events (in bulk too)."""
+    from .integrations.events import events_for_transitions_many
+
+    if not instances:
+        return []
+    content_type = ContentType.objects.get_for_model(type(instances[0]))
+    rows = [
+        TransitionLog(
+            content_type=content_type,
+            object_id=instance.pk,
+            object_repr=str(instance)[:200],
+            field=fsm_field(type(instance)).name,
+            transition=transition,
+            source=str(source),
+            target=str(target),
+            reason=reason,
+            actor_user_id=actor.user_id,
+            actor_token_id=actor.token_id,
+            actor_organisation_id=actor.organisation_id,
+            actor_label=actor.label[:200],
+            **tenant_values(instance),
+        )
+        for instance in instances
+    ]
+    logged = TransitionLog.objects_append.bulk_create(rows, batch_size=2000)
+    events_for_transitions_many(
+        instances, transition=transition, source=source, target=target, reason=reason, actor=actor
+    )
+    return logged

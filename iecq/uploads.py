@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.utils.translation import gettext as _
 
 from .errors import ValidationFailed
@@ -68,3 +71,39 @@ def check_upload(file, *, field: str = "file") -> CheckedUpload:
         size=size,
         sha256=digest.hexdigest(),
     )
+
+
+class OversizedUpload(UploadedFile):
+    """Stands in for a file that passed the size cap: no content kept, only the size counted so far."""
+
+    def __init__(self, name: str, size: int, content_type: str | None = None) -> None:
+        super().__init__(io.BytesIO(b""), name=name, content_type=content_type, size=size)
+
+    def chunks(self, chunk_size=None):
+        yield from ()
+
+
+class SizeCapUploadHandler(FileUploadHandler):
+    """First upload handler: past IECQ_EVIDENCE_MAX_BYTES a file's remaining bytes are counted and dropped.
+
+    The file then reaches the view as an empty `OversizedUpload` of the counted size, so `check_upload`
+    refuses it with its usual "larger than" message, and no more than the cap is ever kept in memory
+    or in a temporary file.
+    """
+
+    def new_file(self, *args, **kwargs) -> None:
+        super().new_file(*args, **kwargs)
+        self.received = 0
+        self.over = False
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > settings.IECQ_EVIDENCE_MAX_BYTES:
+            self.over = True
+            return None  # the handlers after this one never see the rest
+        return raw_data
+
+    def file_complete(self, file_size):
+        if self.over:
+            return OversizedUpload(self.file_name, self.received, self.content_type)
+        return None

@@ -24,6 +24,10 @@ class _ByParties(django_filters.FilterSet):
 
     certification_body = django_filters.NumberFilter(field_name="certification_body", label=_("Certification body"))
     manufacturer = django_filters.NumberFilter(field_name="manufacturer", label=_("Manufacturer"))
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("Opened from"))
+    created_before = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label=_("Opened until")
+    )
 
 
 class CARFilter(_ByParties):
@@ -31,6 +35,7 @@ class CARFilter(_ByParties):
 
     state = django_filters.MultipleChoiceFilter(choices=CARState.choices, label=_("State"))
     certificate = django_filters.NumberFilter(field_name="certificate", label=_("Certificate"))
+    due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte", label=_("Due from"))
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label=_("Due until"))
     overdue = django_filters.BooleanFilter(method="by_overdue", label=_("Overdue"))
 

@@ -65,7 +65,10 @@ class CorrectiveActionRequest(FSMModelMixin, models.Model):
     class Meta:
         ordering = ["state", "due_on"]
         verbose_name = _("corrective action request")
-        indexes = [models.Index(fields=["state", "due_on"], name="car_state_due_idx")]
+        indexes = [
+            models.Index(fields=["state", "due_on"], name="car_state_due_idx"),
+            models.Index(fields=["certification_body", "id"], name="car_cb_id_idx"),  # a CB's list, newest first
+        ]
 
     def __str__(self) -> str:
         return self.number

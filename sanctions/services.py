@@ -17,6 +17,7 @@ from certification.choices import CertificateState
 from certification.models import CB_DECIDERS, CB_STAFF, MF_APPLICANTS, Application, Certificate
 from certification.services import certificate_transition
 from iecq.errors import Forbidden, ValidationFailed
+from iecq.integrations.events import record_created
 from iecq.models import TransitionLog
 from iecq.notify import CB_MANAGERS, notify, people
 from iecq.principals import Principal, system_principal
@@ -83,7 +84,7 @@ def car_issue(
         body=car.request,
         url=f"/sanctions/cars/{car.pk}/",
     )
-    return car
+    return record_created(car, actor=actor)
 
 
 @service
@@ -169,6 +170,7 @@ def pcn_found_at_audit(
         submitted_by_label=actor.label,
         found_at_audit=True,
     )
+    record_created(pcn, actor=actor)
     request = _(
         "SA-06: the change “%(title)s” found at the audit of %(day)s was never notified. Notify it, "
         "assess its effect on the certified products and show how future changes will be notified."
@@ -227,7 +229,7 @@ def certificate_suspension_request_create(
         body=request.reason,
         url=f"/sanctions/suspension-requests/{request.pk}/",
     )
-    return request
+    return record_created(request, actor=actor)
 
 
 @service
@@ -314,7 +316,7 @@ def appeal_lodge(*, actor: Principal, decision: TransitionLog | int, grounds: st
         body=appeal.grounds,
         url=f"/sanctions/appeals/{appeal.pk}/",
     )
-    return appeal
+    return record_created(appeal, actor=actor)
 
 
 def _involved(appeal: Appeal, actor: Principal) -> str | None:

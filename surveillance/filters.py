@@ -68,6 +68,7 @@ class NonconformityFilter(_ByParties):
     grade = django_filters.ChoiceFilter(choices=Grade.choices, label=_("Grade"))
     audit = django_filters.NumberFilter(field_name="audit", label=_("Audit"))
     sample = django_filters.NumberFilter(field_name="sample", label=_("Sample"))
+    due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte", label=_("Due from"))
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte", label=_("Due until"))
     overdue = django_filters.BooleanFilter(method="by_overdue", label=_("Overdue"))
 
@@ -95,6 +96,8 @@ class SampleFilter(_ByParties):
     source = django_filters.ChoiceFilter(choices=SampleSource.choices, label=_("Source"))
     laboratory = django_filters.NumberFilter(field_name="laboratory", label=_("Laboratory"))
     audit = django_filters.NumberFilter(field_name="audit", label=_("Audit"))
+    taken_after = django_filters.DateFilter(field_name="taken_on", lookup_expr="gte", label=_("Taken from"))
+    taken_before = django_filters.DateFilter(field_name="taken_on", lookup_expr="lte", label=_("Taken until"))
 
     class Meta:
         model = ProductSample
@@ -129,6 +132,8 @@ class ComplaintFilter(_ByParties):
 class PCNFilter(_ByParties):
     state = django_filters.MultipleChoiceFilter(choices=PCNState.choices, label=_("State"))
     impact = django_filters.ChoiceFilter(choices=PCNImpact.choices, label=_("Impact"))
+    planned_after = django_filters.DateFilter(field_name="planned_on", lookup_expr="gte", label=_("Planned from"))
+    planned_before = django_filters.DateFilter(field_name="planned_on", lookup_expr="lte", label=_("Planned until"))
 
     class Meta:
         model = ProcessChangeNotification

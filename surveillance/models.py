@@ -65,7 +65,10 @@ class SurveillanceAudit(FSMModelMixin, models.Model):
     class Meta:
         ordering = ["due_on"]
         verbose_name = _("surveillance audit")
-        indexes = [models.Index(fields=["state", "due_on"], name="audit_open_due_idx")]
+        indexes = [
+            models.Index(fields=["state", "due_on"], name="audit_open_due_idx"),
+            models.Index(fields=["certification_body", "id"], name="audit_cb_id_idx"),  # a CB's list, newest first
+        ]
         constraints = [
             # Two sweeps at once cannot plan the same periodic audit twice.
             models.UniqueConstraint(
@@ -262,7 +265,10 @@ class Nonconformity(FSMModelMixin, models.Model):
         ordering = ["state", "due_on"]
         verbose_name = _("nonconformity")
         verbose_name_plural = _("nonconformities")
-        indexes = [models.Index(fields=["state", "due_on"], name="nc_open_due_idx")]
+        indexes = [
+            models.Index(fields=["state", "due_on"], name="nc_open_due_idx"),
+            models.Index(fields=["certification_body", "id"], name="nc_cb_id_idx"),  # a CB's list, newest first
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_grade_display()}: {self.requirement}"

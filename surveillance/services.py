@@ -19,6 +19,7 @@ from certification.models import CB_DECIDERS, CB_STAFF, MF_APPLICANTS, Certifica
 from certification.services import certificate_transition
 from iecq.dates import add_months
 from iecq.errors import Forbidden, ValidationFailed
+from iecq.integrations.events import record_created
 from iecq.principals import Principal
 from iecq.selectors import get_visible, visible
 from iecq.tenancy import service
@@ -75,7 +76,7 @@ def audit_plan(
         raise ValidationFailed(errors={"certificate": [_("This certificate is no longer in force.")]})
     try:
         with transaction.atomic():
-            return SurveillanceAudit.objects.create(
+            audit = SurveillanceAudit.objects.create(
                 certification_body_id=cert.certification_body_id,
                 manufacturer_id=cert.manufacturer_id,
                 certificate=cert,
@@ -85,6 +86,7 @@ def audit_plan(
                 due_on=due_on,
                 plan=plan,
             )
+            return record_created(audit, actor=actor)
     except IntegrityError:
         raise ValidationFailed(
             errors={"kind": [_("An audit of this kind is already open for this certificate.")]}
@@ -236,7 +238,7 @@ def nonconformity_raise(
         raise ValidationFailed(errors={"grade": [_("Major or minor.")]})
     if not requirement.strip() or not description.strip():
         raise ValidationFailed(errors={"description": [_("Name the requirement and describe the finding.")]})
-    return Nonconformity.objects.create(
+    nonconformity = Nonconformity.objects.create(
         certification_body_id=source.certification_body_id,
         manufacturer_id=source.manufacturer_id,
         certificate_id=source.certificate_id,
@@ -248,6 +250,7 @@ def nonconformity_raise(
         due_on=timezone.now().date() + timedelta(days=settings.IECQ_NC_DAYS[grade]),
         raised_by_label=actor.label,
     )
+    return record_created(nonconformity, actor=actor)
 
 
 @service
@@ -332,7 +335,7 @@ def sample_record(
         laboratory=lab,
     )
     sample.equipment.set(tools)
-    return sample
+    return record_created(sample, actor=actor)
 
 
 @service
@@ -373,7 +376,7 @@ def complaint_record(
         raise ValidationFailed(errors={"received_on": [_("This date is in the future.")]})
     if not description.strip():
         raise ValidationFailed(errors={"description": [_("Describe the complaint.")]})
-    return Complaint.objects.create(
+    complaint = Complaint.objects.create(
         certification_body_id=cert.certification_body_id,
         manufacturer_id=cert.manufacturer_id,
         certificate=cert,
@@ -383,6 +386,7 @@ def complaint_record(
         description=description.strip(),
         recorded_by_label=actor.label,
     )
+    return record_created(complaint, actor=actor)
 
 
 # --- process change notifications (SV-05) ---------------------------------------------------------------------
@@ -400,7 +404,7 @@ def pcn_submit(
         raise ValidationFailed(errors={"certificate": [_("This certificate is no longer in force.")]})
     if not title.strip() or not description.strip():
         raise ValidationFailed(errors={"description": [_("Say what changes, where and why.")]})
-    return ProcessChangeNotification.objects.create(
+    pcn = ProcessChangeNotification.objects.create(
         certification_body_id=cert.certification_body_id,
         manufacturer_id=cert.manufacturer_id,
         certificate=cert,
@@ -409,6 +413,7 @@ def pcn_submit(
         planned_on=planned_on,
         submitted_by_label=actor.label,
     )
+    return record_created(pcn, actor=actor)
 
 
 @service

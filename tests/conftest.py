@@ -29,6 +29,7 @@ from .factories import (
     make_org,
     make_token,
 )
+from .reliability_report import pytest_sessionfinish, reliability  # noqa: F401  (docs/reliability.md)
 
 
 @dataclass
@@ -94,6 +95,14 @@ def world(db) -> World:
     op_org = make_org(K.OPERATOR, "Operator", "CH")
     operator = make_member(op_org, Role.OP_ADMIN)
     return World(a=a, b=b, public_cb=public_cb, operator=operator, operator_org=op_org)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Sign-in lockout counters and throttles (kept in the cache) never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

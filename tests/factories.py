@@ -164,6 +164,47 @@ def add_certification_records(cb, manufacturer, marker: str, *, tech, auditor) -
         Contact: contact,
         **add_surveillance_records(cb, manufacturer, marker, certificate=certificate, auditor=auditor),
         **add_sanction_records(cb, manufacturer, marker, certificate=certificate),
+        **add_integration_records(cb, marker, certificate=certificate),
+    }
+
+
+def add_integration_records(cb, marker: str, *, certificate) -> dict:
+    """The CB organisation's event, webhook subscription (off: nothing is ever sent), a delivery with an attempt,
+    and a watchlist entry (PL-04)."""
+    from iecq.integrations.events import event_record
+    from iecq.integrations.models import Event, WatchlistEntry, WebhookAttempt, WebhookDelivery, WebhookSubscription
+
+    with scope(SYSTEM):
+        org = Organisation.objects.filter(certification_body=cb).first()
+        if org is None:
+            return {}
+        event = event_record(instance=certificate, type="certificate.created", actor=OPERATOR_FOR_FIXTURES)
+        subscription = WebhookSubscription.objects.create(
+            organisation=org,
+            description=f"{marker} ERP",
+            target_url=f"https://{marker.lower()}.example/hooks",
+            secret="whsec_" + "A" * 32,
+            is_active=False,
+            created_by_label="fixture",
+        )
+        delivery = WebhookDelivery.objects.create(
+            subscription=subscription, event=event, message_id=f"msg_{marker.lower()}", state="failed", attempts=1
+        )
+        attempt = WebhookAttempt.objects.create(delivery=delivery, status_code=500, error=f"{marker} error")
+        watch = WatchlistEntry.objects.create(
+            organisation=org,
+            kind="certificate",
+            certificate=certificate,
+            label=certificate.number,
+            note=f"{marker} supplier",
+            created_by_label="fixture",
+        )
+    return {
+        Event: event,
+        WebhookSubscription: subscription,
+        WebhookDelivery: delivery,
+        WebhookAttempt: attempt,
+        WatchlistEntry: watch,
     }
 
 
@@ -446,6 +487,7 @@ def add_cb_records(cb: CertificationBody, manufacturer: Manufacturer, marker: st
     certification = add_certification_records(cb, manufacturer, marker, tech=tech, auditor=auditor)
     return {
         **certification,
+        **add_import_records(cb, marker),
         Accreditation: accreditation,
         Auditor: auditor,
         AuditorTraining: training,
@@ -461,6 +503,28 @@ def add_cb_records(cb: CertificationBody, manufacturer: Manufacturer, marker: st
         OversightFinding: finding,
         CBSuspensionRequest: request,
     }
+
+
+def add_import_records(cb: CertificationBody, marker: str) -> dict:
+    """A queued import job of the CB, its file named with the marker."""
+    from django.core.files.base import ContentFile
+
+    from iecq.imports.models import ImportJob
+
+    with scope(SYSTEM):
+        job = ImportJob(
+            certification_body=cb,
+            kind="manufacturers",
+            format="csv",
+            storage_name=f"{marker.lower()}-import.csv",
+            original_name=f"{marker} legacy register.csv",
+            size=12,
+            sha256="0" * 64,
+            created_by_label=f"{marker} importer",
+        )
+        job.file.save(job.storage_name, ContentFile(b"name,country\n"), save=False)
+        job.save()
+    return {ImportJob: job}
 
 
 def make_member(org: Organisation, role: str, username: str | None = None, **user_fields) -> tuple[User, Principal]:

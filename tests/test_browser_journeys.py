@@ -9,6 +9,7 @@ module; screenshots of each step in test-artifacts/screenshots/journey-*.png.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -223,28 +224,35 @@ def test_an_auditor_records_a_nonconformity_and_the_car_is_answered_and_accepted
     assert car.certificate_id == audit.certificate_id  # the CAR is about the audited certificate
 
 
+@pytest.mark.req("PL-05")
 def test_a_supervisor_reads_what_it_oversees(world, live_server, page):
     from certification.models import Certificate
 
-    # LEAD: the supervisory dashboard is built in parallel (issue 8, PL-05) at a URL like /supervision/. When it is
-    # merged, point this journey at it: replace SUPERVISOR_START with its URL and assert on its figures.
-    SUPERVISOR_START = "/"
     base = live_server.url
     viewer, _p = world.a.users[Role.SB_VIEWER]
     sign_in(page, base, viewer.username)
-    page.goto(base + SUPERVISOR_START)
+    page.goto(base + "/")
     shot(page, "journey-d-1-supervisor-home")
+    # The dashboard of its own country (PL-05): charts drawn on the server with their tables, and CSV.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard").click()
+    page.get_by_role("heading", name="Certificates by status").wait_for()
+    assert page.locator("svg title").count() >= 3
+    assert "Bravoside" not in page.content()
+    with page.expect_download() as download:
+        page.locator("a[href*='format=csv'][href*='certificates_by_status']").first.click()
+    assert "Valid,1\n" in Path(download.value.path()).read_text(encoding="utf-8-sig")  # side A: one valid
+    shot(page, "journey-d-2-supervisor-dashboard")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Certificates").click()
     cert = world.a.records[Certificate]
     page.get_by_role("link", name=cert.number).wait_for()
     assert "Bravoside" not in page.content()  # another country's certificates are not its to see
-    shot(page, "journey-d-2-supervisor-certificates")
+    shot(page, "journey-d-3-supervisor-certificates")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Certificate register").click()
     page.get_by_label("Certificate number").fill(cert.number)
     page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name=cert.number).click()
     page.get_by_text("valid", exact=False).first.wait_for()
-    shot(page, "journey-d-3-supervisor-register")
+    shot(page, "journey-d-4-supervisor-register")
 
 
 @pytest.mark.req("CE-04", "CE-05", "SA-03")

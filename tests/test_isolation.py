@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from bodies.models import AccreditationBody, CertificationBody, ProficiencyRound, Scheme, SupervisoryBody, Technology
-from iecq.models import ApiToken
+from iecq.models import ApiToken, Membership, Organisation
 from iecq.roles import Role
 from iecq.tenancy import scope
 from iecq.transitions import declared_transitions
@@ -115,6 +115,8 @@ def foreign_object(world, model):
         by_model[Site] = Site.objects.filter(manufacturer=b.manufacturer).first()
         by_model[Engagement] = Engagement.objects.filter(manufacturer=b.manufacturer).first()
         by_model[ApiToken] = ApiToken.objects.filter(organisation=b.cb_org).first()
+        by_model[Organisation] = b.cb_org
+        by_model[Membership] = Membership.objects.filter(organisation=b.cb_org).first()
     if model not in by_model:
         pytest.fail(f"The isolation world has no side-B record of {model.__name__}: add one to tests/factories.py.")
     return by_model[model]
@@ -125,7 +127,8 @@ def snapshot(world) -> dict:
     b = world.b
     rows = {}
     with scope(SYSTEM):
-        for model in {CertificationBody, Manufacturer, Site, Engagement, ApiToken, *b.records}:
+        owned = {CertificationBody, Manufacturer, Site, Engagement, ApiToken, Organisation, Membership}
+        for model in {*owned, *b.records}:
             record = foreign_object(world, model)
             rows[model.__name__] = list(model.objects.filter(pk=record.pk).values())
         rows["tokens"] = list(ApiToken.objects.filter(organisation__in=[b.cb_org, b.manufacturer_org]).values())

@@ -5,7 +5,7 @@ from bodies.models import Auditor, CertificationBody, Scheme, Technology
 from iecq.api.fields import VisiblePrimaryKeyRelatedField
 from manufacturers.models import Manufacturer, Site
 
-from ..choices import ApplicationState, EvaluationRole, QualificationRoute
+from ..choices import SCOPE_TEXT_MAX_LENGTH, ApplicationState, EvaluationRole, QualificationRoute
 from ..models import Application, Certificate, CertificateRevision, EvaluationAuditor, Evidence
 
 # --- applications -----------------------------------------------------------------------------------
@@ -43,8 +43,8 @@ class ApplicationWriteSerializer(serializers.ModelSerializer):
     scheme = serializers.PrimaryKeyRelatedField(queryset=Scheme.objects.all())
     route = serializers.ChoiceField(choices=QualificationRoute.choices, required=False)
     technologies = serializers.PrimaryKeyRelatedField(many=True, queryset=Technology.objects.all())
-    component_types = serializers.CharField()
-    specifications = serializers.CharField(required=False, allow_blank=True)
+    component_types = serializers.CharField(max_length=SCOPE_TEXT_MAX_LENGTH)
+    specifications = serializers.CharField(required=False, allow_blank=True, max_length=SCOPE_TEXT_MAX_LENGTH)
     sites = VisiblePrimaryKeyRelatedField(Site, many=True)
 
     class Meta:
@@ -185,8 +185,8 @@ class CertificateScopeSerializer(serializers.ModelSerializer):
     """The new scope; what is left out stays as it is."""
 
     reason = serializers.CharField(max_length=4000)
-    component_types = serializers.CharField(required=False)
-    specifications = serializers.CharField(required=False, allow_blank=True)
+    component_types = serializers.CharField(required=False, max_length=SCOPE_TEXT_MAX_LENGTH)
+    specifications = serializers.CharField(required=False, allow_blank=True, max_length=SCOPE_TEXT_MAX_LENGTH)
     sites = VisiblePrimaryKeyRelatedField(Site, many=True, required=False)
     technologies = serializers.PrimaryKeyRelatedField(many=True, queryset=Technology.objects.all(), required=False)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from .. import lockout
 from ..models import ApiToken
 from ..principals import Principal, principal_from_token
 
@@ -49,8 +50,15 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if parsed is None:
             raise exceptions.AuthenticationFailed("Malformed API token.", code="token_malformed")
         prefix, secret = parsed
+        address = lockout.client_address(request)
+        lock = lockout.check("token", prefix, address)
+        if lock is not None:  # refused before the secret is compared
+            raise exceptions.Throttled(
+                wait=lock.retry_after, detail="Too many failed token attempts from here; try again later."
+            )
         token = ApiToken.objects_unscoped.select_related("organisation__supervisory_body").filter(prefix=prefix).first()
         if token is None or not token.matches(secret):
+            lockout.failed("token", prefix, address)
             raise exceptions.AuthenticationFailed("Unknown API token.", code="token_invalid")
         if token.revoked_at is not None:
             raise exceptions.AuthenticationFailed("This API token has been revoked.", code="token_revoked")
@@ -59,6 +67,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects_unscoped.filter(pk=token.pk).update(last_used_at=now)
+        if not lockout.is_known("token", prefix, address):  # one cache read per request, one write per new place
+            lockout.succeeded("token", prefix, address)
         principal = principal_from_token(token)
         return TokenUser(principal=principal), token
 

@@ -25,6 +25,7 @@ TITLES = {
     409: "Conflict",
     413: "Request too large",
     415: "Unsupported media type",
+    422: "Unprocessable content",
     429: "Too many requests",
 }
 

@@ -1,7 +1,9 @@
 """Platform endpoints: who am I, and the organisation's API tokens."""
 
+import django_filters
 from django.http import FileResponse
 from django.utils.http import content_disposition_header
+from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -11,9 +13,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from .. import services
-from ..models import ApiToken, DecisionEvidence, TransitionLog
+from ..models import ApiToken, DecisionEvidence, Membership, Organisation, TransitionLog
 from ..models.tokens import API_SCOPES
-from ..roles import Role
+from ..roles import OrganisationKind, Role
 from .fields import VisiblePrimaryKeyRelatedField
 from .viewsets import PROBLEM_RESPONSES, PrincipalScopedAPIView, ScopedViewSet
 
@@ -158,3 +160,67 @@ class DecisionEvidenceViewSet(ScopedViewSet):
         response["Content-Disposition"] = content_disposition_header(True, evidence.original_name)
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class OrganisationFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=OrganisationKind.choices)
+    country = django_filters.ChoiceFilter(choices=list(countries))
+
+    class Meta:
+        model = Organisation
+        fields = ["kind", "country"]
+
+
+class MembershipFilter(django_filters.FilterSet):
+    role = django_filters.ChoiceFilter(choices=Role.choices)
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Membership
+        fields = ["role", "is_active"]
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "kind", "name", "country", "certification_body", "manufacturer", "supervisory_body"]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your organisation (the operator sees every organisation)"),
+    retrieve=extend_schema(summary="An organisation", responses={200: OrganisationSerializer, **PROBLEM_RESPONSES}),
+)
+class OrganisationViewSet(ScopedViewSet):
+    """The organisation the caller acts for: its kind and the CB, manufacturer or supervisory body it is."""
+
+    model = Organisation
+    serializer_class = OrganisationSerializer
+    filterset_class = OrganisationFilter
+    scope_area = None
+    http_method_names = ["get", "head", "options"]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    full_name = serializers.CharField(source="user.get_full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "organisation", "username", "full_name", "role", "is_active", "created_at"]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The people of your organisation and their roles"),
+    retrieve=extend_schema(summary="A membership", responses={200: MembershipSerializer, **PROBLEM_RESPONSES}),
+)
+class MembershipViewSet(ScopedViewSet):
+    """Who acts for the caller's organisation, in which role; managed by its administrator in the portal."""
+
+    model = Membership
+    serializer_class = MembershipSerializer
+    filterset_class = MembershipFilter
+    scope_area = None
+    http_method_names = ["get", "head", "options"]
+    list_select_related = ("user",)

@@ -1,5 +1,6 @@
 """Principals (users, organisations, memberships, API tokens) and the append-only transition log."""
 
+from .idempotency import IdempotencyKey
 from .log import DecisionEvidence, TransitionLog
 from .notifications import EmailOutbox, Notification, Reminder
 from .principals import Membership, Organisation, User
@@ -9,6 +10,7 @@ __all__ = [
     "ApiToken",
     "DecisionEvidence",
     "EmailOutbox",
+    "IdempotencyKey",
     "Membership",
     "Notification",
     "Organisation",

@@ -46,7 +46,10 @@ class TransitionLog(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["content_type", "object_id", "at"], name="log_object_idx")]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "at"], name="log_object_idx"),
+            models.Index(fields=["certification_body", "id"], name="log_cb_id_idx"),  # a CB's log, newest first
+        ]
 
     def __str__(self) -> str:
         return f"{self.object_repr}: {self.source} → {self.target} by {self.actor_label}"

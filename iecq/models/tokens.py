@@ -10,7 +10,7 @@ from ..roles import Role
 from ..tenancy import Tenancy, TenantScopedManager
 
 # Areas an API token can be given read or write access to: "<area>:read" / "<area>:write".
-API_AREAS = ("bodies", "manufacturers", "certification", "surveillance", "sanctions")
+API_AREAS = ("bodies", "manufacturers", "certification", "surveillance", "sanctions", "integrations")
 API_SCOPES = tuple(f"{area}:{access}" for area in API_AREAS for access in ("read", "write"))
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ..principals import PUBLIC, Principal
+from ..roles import Role
 
 
 def navigation(principal: Principal) -> list[tuple[str, str]]:
@@ -23,16 +24,23 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
         if principal.is_cb or principal.is_manufacturer or principal.is_supervisor or principal.is_operator:
             items.append((_("Applications"), reverse("certification:application-list")))
             items.append((_("Certificates"), reverse("certification:certificate-list")))
+            if principal.is_cb and principal.has_role(Role.CB_ADMIN, Role.CB_CERTIFICATION_MANAGER):
+                items.append((_("Import"), reverse("imports:job-list")))
             items.append((_("Audits"), reverse("surveillance:audit-list")))
             items.append((_("Nonconformities"), reverse("surveillance:nonconformity-list")))
             items.append((_("PCNs"), reverse("surveillance:pcn-list")))
             items.append((_("Sanctions"), reverse("sanctions:index")))
+        if (principal.is_supervisor and principal.country) or principal.is_operator:
+            items.append((_("Dashboard"), reverse("portal:supervision")))
         if principal.is_cb or principal.is_operator or principal.is_supervisor:
             items.append((_("Auditors"), reverse("bodies:auditor-list")))
             items.append((_("Laboratories"), reverse("bodies:lab-list")))
         items.append((_("Reference data"), reverse("bodies:reference")))
         if principal.is_organisation_admin:
             items.append((_("API tokens"), reverse("portal:token-list")))
+            items.append((_("Webhooks"), reverse("integrations:webhook-list")))
+        if principal.organisation_id is not None:
+            items.append((_("Watchlist"), reverse("integrations:watchlist")))
     else:
         items.append((_("Certification bodies"), reverse("bodies:cb-list")))
     items.append((_("Certificate register"), reverse("register:search")))
@@ -43,7 +51,7 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
 
 def unread_count(request) -> int:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or user.pk is None:  # an API token is nobody's inbox
         return 0
     from ..models import Notification
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import decisions, notifications, views
+from . import decisions, notifications, supervision, views
 
 app_name = "portal"
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/two-factor/", views.TwoFactorView.as_view(), name="two-factor"),
     path("accounts/organisation/", views.switch_membership, name="switch-membership"),
+    path("supervision/", supervision.SupervisionView.as_view(), name="supervision"),
     path("settings/api-tokens/", views.TokenListView.as_view(), name="token-list"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notification_read, name="notifications-read"),

@@ -13,9 +13,11 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection, models
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.forms.utils import ErrorDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -32,7 +34,9 @@ from ..models.tokens import API_SCOPES
 from ..principals import Principal
 from ..roles import ROLES_BY_KIND, Role
 from ..selectors import get_visible, visible
+from ..tenancy import scope
 from ..transitions import available_transitions, declared_transitions, fsm_field
+from . import listing
 from .middleware import SESSION_MEMBERSHIP_KEY
 
 PENDING_2FA_KEY = "iecq_pending_2fa_user"
@@ -49,13 +53,19 @@ class PrincipalMixin:
 
 
 class ScopedListView(PrincipalMixin, TemplateView):
-    """A filtered, sorted, paginated list of what the principal may see."""
+    """A filtered, searched, sorted, paginated list of what the principal may see; `?export=csv` streams it all.
+
+    `sortable` whitelists the columns `?sort=` (or `?sort=-column`) accepts; `search_fields` (ORM lookups) are
+    what `?q=` searches, by default the list's free-text columns. The CSV export applies the same visibility,
+    filters, search and sort as the page (PL-01, PL-06).
+    """
 
     template_name = "portal/list.html"
     model: ClassVar[type[models.Model]]
     filterset_class: ClassVar[type | None] = None
     columns: ClassVar[list[tuple[str, str]]] = []
     sortable: ClassVar[tuple[str, ...]] = ()
+    search_fields: ClassVar[tuple[str, ...] | None] = None
     select_related: ClassVar[tuple[str, ...]] = ()
     detail_url_name: ClassVar[str | None] = None
     create_url_name: ClassVar[str | None] = None
@@ -69,15 +79,64 @@ class ScopedListView(PrincipalMixin, TemplateView):
     def can_create(self) -> bool:
         return False
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        ctx = super().get_context_data(**kwargs)
+    def get_search_fields(self) -> tuple[str, ...]:
+        """What `?q=` searches; nothing when the list's filter set declares its own `q` search."""
+        declared = getattr(self.filterset_class, "base_filters", None)
+        if declared is None:  # a functools.partial binding the request
+            declared = getattr(getattr(self.filterset_class, "func", None), "base_filters", {})
+        if "q" in declared:
+            return ()
+        if self.search_fields is not None:
+            return self.search_fields
+        return listing.searchable_columns(self.model, self.columns)
+
+    def filtered(self) -> tuple[Any, models.QuerySet, str]:
+        """(filterset, rows, sort): the visible rows with the request's filters, search and sort applied."""
         qs = self.get_queryset()
         filterset = self.filterset_class(self.request.GET or None, queryset=qs) if self.filterset_class else None
         if filterset is not None:
             qs = filterset.qs
+        text = self.request.GET.get("q", "").strip()[:200]
+        fields = self.get_search_fields()
+        if text and fields:
+            qs = qs.filter(listing.search_q(fields, text))
         sort = self.request.GET.get("sort", "")
         if sort.lstrip("-") in self.sortable:
-            qs = qs.order_by(sort, "pk")
+            qs = qs.order_by(listing.lookup(sort), "pk")
+        else:
+            sort = ""
+        return filterset, qs, sort
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.GET.get("export") == "csv":
+            return self.export_csv()
+        return super().get(request, *args, **kwargs)
+
+    def export_filename(self) -> str:
+        return f"{self.model._meta.model_name}-{timezone.now():%Y%m%d}.csv"
+
+    def export_csv(self) -> StreamingHttpResponse:
+        """Every matching row as CSV, streamed in chunks so a large register never sits in memory."""
+        _filterset, qs, _sort = self.filtered()
+        columns = list(self.columns)
+        principal = self.principal
+
+        def rows():
+            with scope(principal):  # the response is streamed after the middleware's scope has closed
+                for obj in qs.iterator(chunk_size=listing.EXPORT_CHUNK):
+                    yield [listing.cell_text(obj, path) for path, _label in columns]
+
+        response = StreamingHttpResponse(
+            listing.csv_rows([str(label) for _path, label in columns], rows()), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{self.export_filename()}"'
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        filterset, qs, sort = self.filtered()
         page = Paginator(qs, self.paginate_by).get_page(self.request.GET.get("page"))
         ctx.update(
             title=self.title or self.model._meta.verbose_name_plural.capitalize(),
@@ -86,6 +145,8 @@ class ScopedListView(PrincipalMixin, TemplateView):
             columns=self.columns,
             sortable=self.sortable,
             sort=sort,
+            searchable=bool(self.get_search_fields()),
+            search=self.request.GET.get("q", ""),
             detail_url_name=self.detail_url_name,
             create_url=reverse(self.create_url_name) if self.create_url_name and self.can_create() else None,
         )
@@ -229,8 +290,34 @@ class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        from .. import lockout
+
+        lock = lockout.check("login", request.POST.get("username", ""), lockout.client_address(request))
+        if lock is not None:  # refused before the password is checked: a locked attacker learns nothing
+            # An unbound form: binding it would check the password. The name typed is kept.
+            form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")[:150]})
+            message = _("Too many failed sign-in attempts. Try again in %(minutes)d minutes.") % {
+                "minutes": max(1, lock.retry_after // 60)
+            }
+            form._errors = ErrorDict({"__all__": form.error_class([message], error_class="nonfield")})
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(lock.retry_after)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        from .. import lockout
+
+        lockout.failed("login", self.request.POST.get("username", ""), lockout.client_address(self.request))
+        return super().form_invalid(form)
+
     def form_valid(self, form):
+        from .. import lockout
+
         user = form.get_user()
+        if not user.totp_enabled:
+            lockout.succeeded("login", self.request.POST.get("username", ""), lockout.client_address(self.request))
         if user.totp_enabled:
             self.request.session[PENDING_2FA_KEY] = user.pk
             self.request.session[PENDING_2FA_FAILURES] = 0
@@ -259,6 +346,9 @@ def login_verify(request: HttpRequest) -> HttpResponse:
             next_url = request.session.pop("iecq_pending_next", "")
             request.session.pop(PENDING_2FA_KEY, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            from .. import lockout
+
+            lockout.succeeded("login", user.get_username(), lockout.client_address(request))
             safe = url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure())
             return redirect(next_url if safe and next_url else "portal:home")
         failures = request.session.get(PENDING_2FA_FAILURES, 0) + 1
@@ -319,16 +409,19 @@ def switch_membership(request: HttpRequest) -> HttpResponse:
 
 
 class HomeView(PrincipalMixin, TemplateView):
-    """What this person must do next: their unread reminders and decisions, newest first."""
+    """What this person must do next: the work waiting for their role, then their unread reminders and decisions."""
 
     template_name = "portal/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         from ..models import Notification
+        from . import home
 
         context = super().get_context_data(**kwargs)
         if self.request.user.is_authenticated:
             context["todo"] = Notification.objects.filter(recipient=self.request.user, read_at__isnull=True)[:8]
+            context["work"] = home.todo_for(self.principal)
+            context["dashboard"] = home.may_see_dashboard(self.principal)
         return context
 
 

@@ -50,10 +50,16 @@ INSTALLED_APPS = [
     "certification",
     "surveillance",
     "sanctions",
+    "iecq.imports",
+    "iecq.integrations",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # CSP with a per-request nonce, nosniff, no framing, referrer and permissions policies (iecq/security.py).
+    "iecq.security.SecurityHeadersMiddleware",
+    # Public reads to the read replica when DATABASE_REPLICA_URL is set (a no-op otherwise).
+    "iecq.db_router.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -101,6 +107,16 @@ DATABASES = {
     )
 }
 MIGRATION_DATABASE_URL = env("MIGRATION_DATABASE_URL")
+# A streaming read replica for the public register, verification and dashboards (docs/scaling.md).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")), conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["iecq.db_router.ReplicaRouter"] if DATABASE_REPLICA_URL else []
+IECQ_REPLICA_READ_PATHS = ("/register/", "/bulletin/", "/supervision/", "/dashboard/")
+IECQ_REPLICA_STICKY_SECONDS = int(env("IECQ_REPLICA_STICKY_SECONDS", "30"))  # read-your-writes after a write
 DATABASE_APP_ROLE = env("DATABASE_APP_ROLE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -128,6 +144,22 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 5  # every upload form takes one document; a request with more is refused (400)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+# The first handler stops storing a file once it passes IECQ_EVIDENCE_MAX_BYTES (iecq/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "iecq.uploads.SizeCapUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "iecq.security.csrf_failure"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Sign-in and API token throttling (iecq/lockout.py): failures counted in the cache per account and address.
+IECQ_LOCKOUT_FAILURES = int(env("IECQ_LOCKOUT_FAILURES", "5"))
+IECQ_LOCKOUT_WINDOW_SECONDS = int(env("IECQ_LOCKOUT_WINDOW_SECONDS", "900"))
+IECQ_LOCKOUT_ADDRESS_FAILURES = int(env("IECQ_LOCKOUT_ADDRESS_FAILURES", "20"))
 
 # --- email -------------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -161,7 +193,12 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {"task": "iecq.tasks.deadline_sweep", "schedule": 3600.0},
     "outbox-dispatch": {"task": "iecq.tasks.outbox_dispatch", "schedule": 300.0},
     "sessions-clear": {"task": "iecq.tasks.sessions_clear", "schedule": 24 * 3600.0},
+    "idempotency-keys-clear": {"task": "iecq.tasks.idempotency_keys_clear", "schedule": 3600.0},
+    # PL-04: webhook deliveries that are due (retries, and any whose on-commit enqueue was lost).
+    "webhook-dispatch-due": {"task": "integrations.webhook_dispatch_due", "schedule": 30.0},
 }
+# How long an API Idempotency-Key is remembered (seconds); a retry after that is a new request.
+IDEMPOTENCY_KEY_TTL = 24 * 3600
 
 CACHES = (
     {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -179,7 +216,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "iecq.api.pagination.IdCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "iecq.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "iecq.api.problems.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -196,6 +233,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The docs page: "Authorize" takes a Bearer token, kept across reloads, and every call can be tried.
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True, "deepLinking": True, "displayRequestDuration": True},
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Several resources have a `role` or a `state`; each enum gets its own name.
@@ -219,6 +258,8 @@ SPECTACULAR_SETTINGS = {
         "DefectOutcomeEnum": "sanctions.choices.DefectOutcome",
         "ReporterKindEnum": "sanctions.choices.ReporterKind",
         "NoticeKindEnum": "sanctions.choices.NoticeKind",
+        "ImportKindEnum": "iecq.imports.choices.ImportKind",
+        "ImportStateEnum": "iecq.imports.choices.ImportState",
     },
 }
 
@@ -272,3 +313,6 @@ IECQ_SUSPENSION_MAX_MONTHS = int(env("IECQ_SUSPENSION_MAX_MONTHS", "6"))  # SA-0
 IECQ_APPEAL_DAYS = int(env("IECQ_APPEAL_DAYS", "30"))  # SA-04: an appeal is lodged within this many days
 IECQ_APPEAL_RESPONSE_DAYS = int(env("IECQ_APPEAL_RESPONSE_DAYS", "60"))  # SA-04, SC-01
 IECQ_DEFECT_REPORTS_PER_HOUR = int(env("IECQ_DEFECT_REPORTS_PER_HOUR", "5"))  # SA-05: public form, per address
+# PL-04 webhooks: targets must resolve to public addresses unless this allows private ones (a closed network).
+IECQ_WEBHOOK_ALLOW_PRIVATE = env_bool("IECQ_WEBHOOK_ALLOW_PRIVATE", False)
+IECQ_WEBHOOK_TIMEOUT_SECONDS = float(env("IECQ_WEBHOOK_TIMEOUT_SECONDS", "5"))

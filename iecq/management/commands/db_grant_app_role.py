@@ -9,7 +9,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-APPEND_ONLY_TABLES = ("iecq_transitionlog", "certification_certificaterevision", "sanctions_bulletinnotice")
+APPEND_ONLY_TABLES = (
+    "iecq_transitionlog",
+    "certification_certificaterevision",
+    "sanctions_bulletinnotice",
+    "integrations_event",
+)
 READ_ONLY_TABLES = ("django_migrations",)
 
 

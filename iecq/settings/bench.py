@@ -1,0 +1,12 @@
+"""Settings for `make bench`: the test settings plus the bench-only floor views under /__bench__/."""
+
+from .test import *  # noqa: F403
+
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+# The floors every figure is divided by (iecq/bench_views.py); never enabled outside the benchmark.
+IECQ_BENCH_VIEWS = True
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# Persistent connections, as in production (the test settings open one per request).
+DATABASES["default"]["CONN_MAX_AGE"] = 60  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405

@@ -1,0 +1,53 @@
+"""Every API list endpoint costs the same number of SQL queries for a page of 1 and a page of 50 (issue 10).
+
+The routes are walked from the URL configuration, so an endpoint added tomorrow is measured too.
+The data: the two-sided world of the other tests plus a small national-scale data set from
+`seed_scale`, read by the system operator (who sees every row). A list that shows fewer than two
+rows could hide an N+1 query and fails the test, naming the resource to give rows to.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from iecq.api.introspect import api_list_route_names
+from iecq.principals import system_principal
+from iecq.scale import seed_scale
+from iecq.tenancy import scope
+
+
+def _queries(client, url: str, page_size: int) -> tuple[int, int, list[str]]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, {"page_size": page_size})
+    assert response.status_code == 200, (url, response.status_code, response.content[:300])
+    body = response.json()
+    rows = body["results"] if isinstance(body, dict) and "results" in body else body
+    return len(ctx.captured_queries), len(rows), [q["sql"] for q in ctx.captured_queries]
+
+
+def test_the_walker_finds_the_list_routes():
+    names = api_list_route_names()
+    assert "api:certificate-list" in names and "api:manufacturer-list" in names
+    assert len(names) >= 20, names
+
+
+@pytest.mark.django_db
+def test_api_list_query_count_does_not_grow_with_page_size(world):
+    with scope(system_principal("query-count test data")):
+        seed_scale(120)
+    client = world.operator_api()
+    growing, too_few = [], []
+    for name in api_list_route_names():
+        url = reverse(name)
+        client.get(url, {"page_size": 1})  # warm caches (content types, permissions) out of the measure
+        small, _rows, _sql = _queries(client, url, 1)
+        large, rows, sql = _queries(client, url, 50)
+        if rows < 2:
+            too_few.append(f"{name}: {rows} row(s)")
+        elif large > small:
+            growing.append(f"{name}: {small} queries for 1 row, {large} for {rows} rows; e.g. {sql[-1][:160]}")
+    assert not growing, "N+1 queries:\n" + "\n".join(growing)
+    assert not too_few, "Give these resources rows in the test data:\n" + "\n".join(too_few)

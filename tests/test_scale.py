@@ -1,0 +1,136 @@
+"""`manage.py seed_scale` (issue 10): a national-scale data set by COPY, tried small here.
+
+The figures (how fast, at a million) are `make bench`'s; these tests prove the data is sound:
+the counts, the constraints and tenant fields, and that the portal, the API, the register, the
+bulletin and the deadline sweep work on it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from rest_framework.test import APIClient
+
+from certification.choices import CertificateState
+from certification.models import Certificate
+from iecq.models import User
+from iecq.principals import system_principal
+from iecq.scheduler import sweep
+from iecq.tenancy import scope
+from manufacturers.models import Manufacturer
+
+pytestmark = pytest.mark.django_db
+
+N = 2000
+
+
+def scalar(sql: str, params=()) -> int:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()[0]
+
+
+@pytest.fixture
+def seeded():
+    call_command("seed_scale", certificates=N, verbosity=0)
+
+
+def test_counts_and_distributions(seeded):
+    assert scalar("SELECT count(*) FROM certification_certificate") == N
+    assert scalar("SELECT count(*) FROM manufacturers_manufacturer") == N // 20
+    assert scalar("SELECT count(*) FROM bodies_certificationbody") == 100
+    assert scalar("SELECT count(*) FROM surveillance_surveillanceaudit") > N
+    assert scalar("SELECT count(*) FROM surveillance_nonconformity") > N // 20
+    assert scalar("SELECT count(*) FROM sanctions_correctiveactionrequest") > 0
+    assert scalar("SELECT count(*) FROM iecq_transitionlog") > N // 2
+    assert scalar("SELECT count(*) FROM sanctions_bulletinnotice") > N // 20
+    with connection.cursor() as cur:
+        cur.execute("SELECT state, count(*) FROM certification_certificate GROUP BY state")
+        states = dict(cur.fetchall())
+    assert set(states) == set(CertificateState.values)
+    assert states["valid"] > N // 2 and states["suspended"] > 0 and states["withdrawn"] > 0
+    assert scalar("SELECT count(DISTINCT extract(year FROM issued_on)) FROM certification_certificate") >= 5
+    assert scalar("SELECT count(DISTINCT country) FROM manufacturers_manufacturer") >= 10
+
+
+def test_constraints_and_tenant_fields_hold(seeded):
+    # The CB of every certificate is one its manufacturer is a client of.
+    assert (
+        scalar(
+            "SELECT count(*) FROM certification_certificate c WHERE NOT EXISTS (SELECT 1 FROM "
+            "manufacturers_engagement e WHERE e.manufacturer_id = c.manufacturer_id "
+            "AND e.certification_body_id = c.certification_body_id)"
+        )
+        == 0
+    )
+    for table in ("surveillance_surveillanceaudit", "surveillance_nonconformity", "sanctions_correctiveactionrequest"):
+        assert (
+            scalar(
+                f"SELECT count(*) FROM {table} t JOIN certification_certificate c ON c.id = t.certificate_id "
+                "WHERE t.certification_body_id <> c.certification_body_id OR t.manufacturer_id <> c.manufacturer_id"
+            )
+            == 0
+        ), table
+    # The log's tenant fields are those of the record (what log_append would have copied).
+    assert (
+        scalar(
+            "SELECT count(*) FROM iecq_transitionlog l JOIN django_content_type ct ON ct.id = l.content_type_id "
+            "AND ct.model = 'certificate' JOIN certification_certificate c ON c.id = l.object_id "
+            "JOIN bodies_certificationbody b ON b.id = c.certification_body_id "
+            "WHERE l.certification_body_id <> c.certification_body_id OR l.manufacturer_id <> c.manufacturer_id "
+            "OR l.country <> b.country OR l.target <> c.state"
+        )
+        == 0
+    )
+    # Suspended certificates say since when; only they do.
+    assert (
+        scalar(
+            "SELECT count(*) FROM certification_certificate WHERE (state = 'suspended') <> (suspended_on IS NOT NULL)"
+        )
+        == 0
+    )
+    # At most one open periodic audit per certificate and kind (also a database constraint).
+    assert (
+        scalar(
+            "SELECT count(*) FROM (SELECT certificate_id, kind FROM surveillance_surveillanceaudit WHERE state IN "
+            "('planned','scheduled','in_progress','report_submitted') GROUP BY 1, 2 HAVING count(*) > 1) x"
+        )
+        == 0
+    )
+    # Sequences follow the copied ids: the next row the application writes gets a fresh key.
+    with scope(system_principal("test")):
+        made = Manufacturer.objects.create(name="After the seed", country="GB")
+    assert made.pk > scalar("SELECT max(id) FROM manufacturers_manufacturer WHERE id <> %s", [made.pk])
+
+
+def test_portal_api_register_and_bulletin_work_on_it(seeded):
+    cb_admin = User.objects.get(username="scale-cb-admin")
+    with scope(system_principal("test")):
+        cb_id = cb_admin.memberships.get().organisation.certification_body_id
+        own = Certificate.objects.filter(certification_body_id=cb_id).order_by("-issued_on", "number").first()
+        suspended = Certificate.objects.filter(state=CertificateState.SUSPENDED).first()
+    portal = Client()
+    portal.force_login(cb_admin)
+    page = portal.get("/certification/certificates/")
+    assert page.status_code == 200 and own.number in page.content.decode()
+    api = APIClient()
+    api.force_login(cb_admin)
+    listed = api.get("/api/v1/certificates/", {"page_size": 200})
+    assert listed.status_code == 200
+    numbers = {row["number"] for row in listed.json()["results"]}
+    assert own.number in numbers and all(n.startswith("IECQ-") for n in numbers)
+    verify = Client().get(f"/register/{suspended.number}/")
+    assert verify.status_code == 200
+    assert "Suspended" in verify.content.decode() and suspended.suspended_on.isoformat() in verify.content.decode()
+    search = Client().get("/register/", {"status": "withdrawn"})
+    assert search.status_code == 200 and "IECQ-" in search.content.decode()
+    assert Client().get("/bulletin/").status_code == 200
+
+
+def test_the_sweep_finds_exactly_what_is_due_and_nothing_to_escalate():
+    call_command("seed_scale", certificates=N, due_soon=37, verbosity=0)
+    report = sweep()
+    assert report.deadlines == 37
+    assert sum(report.escalations.values()) == 0, report.escalations  # a steady state: nothing overdue
