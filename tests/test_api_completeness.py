@@ -19,7 +19,7 @@ from iecq.transitions import declared_transitions
 
 pytestmark = pytest.mark.req("PL-03")
 
-APPS = ("iecq", "bodies", "manufacturers", "certification", "surveillance", "sanctions")
+APPS = ("iecq", "bodies", "manufacturers", "certification", "surveillance", "sanctions", "integrations", "imports")
 
 # Models served as a sub-collection of their parent record (GET lists them, POST adds one where allowed).
 NESTED = {
@@ -38,6 +38,7 @@ NOT_EXPOSED = {
     "iecq.IdempotencyKey": "internal store of replayable POST responses (docs/api.md, Idempotency-Key)",
     "certification.CertificateNumberSequence": "internal counter that numbers certificates",
     "sanctions.NoticeSequence": "internal counter that numbers bulletin notices",
+    "integrations.WebhookAttempt": "each delivery's attempts are embedded in /api/v1/webhook-deliveries/{id}/",
 }
 
 # Transitions carried by an endpoint with another name (it takes the body the transition needs).
@@ -56,6 +57,10 @@ NOT_A_CALL = {
     ("certification.Certificate", "expire"): "the deadline sweep expires a certificate not recertified (SV-06)",
     ("certification.Certificate", "restore_on_appeal"): "taken only by an upheld appeal (SA-04)",
     ("sanctions.CorrectiveActionRequest", "escalate"): "the deadline sweep escalates an overdue CAR (SA-01)",
+    **{
+        ("imports.ImportJob", name): "the import task moves its own job; integrators upload and poll it"
+        for name in ("start_validation", "start_import", "finish", "reject", "fail")
+    },
 }
 
 
