@@ -34,10 +34,35 @@ def test_the_walker_finds_the_list_routes():
     assert len(names) >= 20, names
 
 
+def _own_integration_rows(world) -> None:
+    """Subscriptions and watchlist entries are private to their organisation, even from the operator: give the
+    operator's own organisation a few."""
+    from certification.models import Certificate
+    from iecq.integrations.models import WatchlistEntry, WebhookSubscription
+
+    for n, certificate in enumerate(Certificate.objects.order_by("pk")[:3]):
+        WebhookSubscription.objects.create(
+            organisation=world.operator_org,
+            description=f"operator ERP {n}",
+            target_url=f"https://erp{n}.example/hooks",
+            secret="whsec_" + "A" * 32,
+            is_active=False,
+            created_by_label="query-count test",
+        )
+        WatchlistEntry.objects.create(
+            organisation=world.operator_org,
+            kind="certificate",
+            certificate=certificate,
+            label=certificate.number,
+            created_by_label="query-count test",
+        )
+
+
 @pytest.mark.django_db
 def test_api_list_query_count_does_not_grow_with_page_size(world):
     with scope(system_principal("query-count test data")):
         seed_scale(120)
+        _own_integration_rows(world)
     client = world.operator_api()
     growing, too_few = [], []
     for name in api_list_route_names():

@@ -10,7 +10,12 @@ pytestmark = pytest.mark.req("PL-03")
 PROBLEM = "application/problem+json"
 METHODS = ("get", "post", "patch", "put", "delete")
 # POSTs whose whole meaning is in the path: the caller joins, the token is revoked.
-TAKES_NO_BODY = {"/api/v1/cb-assessments/{id}/join/", "/api/v1/tokens/{id}/revoke/"}
+TAKES_NO_BODY = {
+    "/api/v1/cb-assessments/{id}/join/",
+    "/api/v1/tokens/{id}/revoke/",
+    "/api/v1/webhooks/{id}/rotate-secret/",
+    "/api/v1/webhook-deliveries/{id}/replay/",
+}
 
 
 @pytest.fixture(scope="module")
