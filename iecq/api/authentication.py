@@ -9,6 +9,7 @@ from rest_framework import authentication, exceptions
 
 from ..models import ApiToken
 from ..principals import Principal, principal_from_token
+from ..rls import crossing
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,10 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if parsed is None:
             raise exceptions.AuthenticationFailed("Malformed API token.", code="token_malformed")
         prefix, secret = parsed
-        token = ApiToken.objects_unscoped.select_related("organisation__supervisory_body").filter(prefix=prefix).first()
+        with crossing("identity"):
+            token = (
+                ApiToken.objects_unscoped.select_related("organisation__supervisory_body").filter(prefix=prefix).first()
+            )
         if token is None or not token.matches(secret):
             raise exceptions.AuthenticationFailed("Unknown API token.", code="token_invalid")
         if token.revoked_at is not None:
@@ -58,7 +62,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("This API token has expired.", code="token_expired")
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            ApiToken.objects_unscoped.filter(pk=token.pk).update(last_used_at=now)
+            with crossing("identity"):
+                ApiToken.objects_unscoped.filter(pk=token.pk).update(last_used_at=now)
         principal = principal_from_token(token)
         return TokenUser(principal=principal), token
 
