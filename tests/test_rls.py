@@ -52,9 +52,7 @@ def app_conn(app_role):
 def act_as(conn, principal) -> None:
     values = principal_settings(principal)
     with conn.cursor() as cur:
-        cur.execute(
-            "SELECT " + ", ".join(f"set_config('iecq.{k}', %s, false)" for k in values), list(values.values())
-        )
+        cur.execute("SELECT " + ", ".join(f"set_config('iecq.{k}', %s, false)" for k in values), list(values.values()))
 
 
 def visible_ids(conn, model) -> set:
