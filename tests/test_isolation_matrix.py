@@ -39,6 +39,17 @@ from .test_rls import APP_ROLE
 pytestmark = pytest.mark.req("PL-01")
 
 MARKER = "bravoside"
+ROLES_OF_SIDE_A = (
+    Role.CB_ADMIN,
+    Role.CB_CERTIFICATION_MANAGER,
+    Role.CB_AUDITOR,
+    Role.CB_TECHNICAL_REVIEWER,
+    Role.CB_CLERK,
+    Role.MF_ADMIN,
+    Role.MF_QUALITY_MANAGER,
+    Role.MF_SUBMITTER,
+    Role.SB_VIEWER,  # side A's supervisory body is GB's: another country than side B's (DE)
+)
 SCALARS = {
     "name": "Matrix probe",
     "legal_name": "Matrix probe",
@@ -138,8 +149,17 @@ def send(client, method: str, path: str, query: str, body: dict, is_api: bool):
     return getattr(client, method.lower())(url, body)
 
 
-def run_matrix(world, *, reads: bool, roles: set[str] | None = None) -> None:
-    """Walk every route with GET (reads) or with every other method it offers (writes), as `roles` of side A."""
+def planned(route, method: str, *, reads: bool, api: bool | None) -> bool:
+    """Whether a run of the matrix probes `method` on `route` (each (route, method) is in exactly one run)."""
+    if route.name in NOT_TENANT_DATA or (method == "GET") != reads:
+        return False
+    if method == "PUT" and not route.is_api:
+        return False  # Django's FormView answers PUT like POST; the POST probe covers it
+    return api is None or route.is_api == api
+
+
+def run_matrix(world, *, reads: bool, api: bool | None = None, roles: set[str] | None = None) -> int:
+    """Walk the routes with GET (reads) or with every other method they offer (writes), as `roles` of side A."""
     with connection.cursor() as cur:
         cur.execute("SELECT current_user")
         assert cur.fetchone() == (APP_ROLE,) or os.environ.get("IECQ_MATRIX_AS_OWNER")
@@ -154,6 +174,7 @@ def run_matrix(world, *, reads: bool, roles: set[str] | None = None) -> None:
     body = {**SCALARS, **fks}
     identifying = [MARKER] + [token.split("_")[1] for token, _p in world.b.tokens.values()]
     clients = [(label, client) for label, client in viewers(world) if roles is None or label in roles]
+    assert {label for label, _c in clients} == set(roles or ALL_VIEWERS)  # every role the plan counts on
 
     probes = 0
     by_place = {"path": 0, "query": 0, "body": 0}
@@ -161,7 +182,7 @@ def run_matrix(world, *, reads: bool, roles: set[str] | None = None) -> None:
     refused_bodies = 0
     # Signing out ends the viewers' sessions: that route goes last.
     for route in sorted(walk(), key=lambda r: r.name == "portal:logout"):
-        if route.name in NOT_TENANT_DATA:
+        if not any(planned(route, m, reads=reads, api=api) for m in route.methods()):
             continue
         values: dict[str, object] = {}
         foreign_in_path = False
@@ -177,10 +198,8 @@ def run_matrix(world, *, reads: bool, roles: set[str] | None = None) -> None:
         path = fill(route, values)
         missing_status: dict[str, int] = {}
         for method in route.methods():
-            if (method == "GET") != reads:
+            if not planned(route, method, reads=reads, api=api):
                 continue
-            if method == "PUT" and not route.is_api:
-                continue  # Django's FormView answers PUT like POST; the POST probe covers it
             for label, client in clients:
                 response = send(client, method, path, query, body, route.is_api)
                 probes += 1
@@ -214,7 +233,9 @@ def run_matrix(world, *, reads: bool, roles: set[str] | None = None) -> None:
                         if used:
                             problems.append(f"{where}: accepted side B's {used}")
 
-    assert probes >= (2000 if reads else 1000), probes
+    assert probes == len(clients) * sum(planned(r, m, reads=reads, api=api) for r in walk() for m in r.methods()), (
+        "a planned probe was not sent"
+    )
     assert not problems, f"{len(problems)} problems in {probes} probes:\n" + "\n".join(problems[:60])
     assert reads or refused_bodies > 100  # the bodies really carried something to refuse
     assert dump(b_rows) == before, "a probe changed a side-B row"
@@ -226,24 +247,46 @@ def run_matrix(world, *, reads: bool, roles: set[str] | None = None) -> None:
                     new = model._base_manager.filter(pk__gt=high_water[model])
                     bad = new.filter(**{f"{field.name}__in": b_rows[field.related_model]})
                     assert not bad.exists(), f"new {model.__name__} rows point at side B through {field.name}"
-    kind = "reads" if reads else "writes"
+    kind = ("reads" if reads else "writes") + ("" if api is None else (" (API)" if api else " (portal)"))
     record("isolation matrix", f"{kind}: probes", probes)
     record("isolation matrix", f"{kind}: placements of side B (path, query, body)", by_place)
     record("isolation matrix", f"{kind}: foreign bodies refused", refused_bodies)
     record("isolation matrix", f"{kind}: leaks and problems", len(problems))
 
 
-def test_matrix_reads_every_route_as_every_role(world, as_app_role, settings):
-    """GET of every route by every role of side A and the public: side B in the path and every filter."""
+def test_matrix_has_at_least_2000_probes_and_covers_every_route():
+    """The three runs below together: every route and method, each by every role (writes: by the writers)."""
+    routes = [r for r in walk() if r.name not in NOT_TENANT_DATA]
+    reads = sum(planned(r, m, reads=True, api=None) for r in routes for m in r.methods()) * len(ALL_VIEWERS)
+    writes = sum(planned(r, m, reads=False, api=None) for r in routes for m in r.methods()) * len(WRITERS)
+    unprobed = [
+        r.name for r in routes if not any(planned(r, m, reads=x, api=None) for m in r.methods() for x in (1, 0))
+    ]
+    assert not unprobed
+    assert reads + writes >= 2000, (reads, writes)
+    record("isolation matrix", "planned probes (reads, writes)", (reads, writes))
+
+
+# Side A's people of every role (CB, manufacturer, the GB supervisory body), both integrator tokens, the public.
+ALL_VIEWERS = [f"session:{r}" for r in ROLES_OF_SIDE_A] + ["token:cb", "token:manufacturer", "anonymous"]
+
+
+def test_matrix_api_reads_every_route_as_every_role(world, as_app_role, settings):
+    """GET of every API route by every role of side A and the public: side B in the path and every filter."""
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"  # fewer queries per probe
-    run_matrix(world, reads=True)
+    run_matrix(world, reads=True, api=True)
 
 
-# Writers: the organisation administrators and the roles that write most, both integrators, the public.
+def test_matrix_portal_reads_every_route_as_every_role(world, as_app_role, settings):
+    """GET of every portal page, export, PDF and feed by every role of side A and the public."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    run_matrix(world, reads=True, api=False)
+
+
+# Writers: one person of each kind of organisation (the reads above cover every role), both integrators,
+# and the public; the write probes carry side B's keys in every foreign-key field of the body.
 WRITERS = {
     f"session:{Role.CB_ADMIN}",
-    f"session:{Role.CB_CERTIFICATION_MANAGER}",
-    f"session:{Role.CB_AUDITOR}",
     f"session:{Role.MF_ADMIN}",
     f"session:{Role.SB_VIEWER}",
     "token:cb",
@@ -255,4 +298,4 @@ WRITERS = {
 def test_matrix_writes_every_route(world, as_app_role, settings):
     """POST, PATCH, PUT and DELETE of every route: side B in the path, the query string and every foreign key."""
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
-    run_matrix(world, reads=False, roles=WRITERS)
+    run_matrix(world, reads=False, api=None, roles=WRITERS)
