@@ -8,6 +8,8 @@ end to end when Django connects as that role.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg2
 import pytest
 from django.core.management import call_command
@@ -25,6 +27,7 @@ from .factories import SYSTEM
 pytestmark = [pytest.mark.req("PL-01"), pytest.mark.django_db(transaction=True)]
 
 APP_ROLE = "iecq_app_rls"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -205,3 +208,19 @@ def test_portal_and_api_work_end_to_end_as_the_app_role(world, django_as_app_rol
     sb.force_login(sb_user)
     assert sb.get(f"/bodies/{world.b.cb.pk}/").status_code == 200
     assert sb.get(f"/bodies/{world.a.cb.pk}/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=False)
+def test_production_runs_web_worker_and_beat_as_the_app_role_and_migrates_as_the_owner():
+    from .test_deployment_files import COMPOSE
+
+    app_url = COMPOSE["x-app"]["environment"]["DATABASE_URL"]
+    assert app_url.startswith("postgres://iecq_app:")
+    for name in ("web", "worker", "beat"):
+        env = COMPOSE["services"][name].get("environment", COMPOSE["x-app"]["environment"])
+        assert env["DATABASE_URL"] == app_url, name
+    migrate = COMPOSE["services"]["migrate"]
+    assert migrate["environment"]["DATABASE_URL"].startswith("postgres://iecq_owner:")
+    assert "migrate" in " ".join(migrate["command"])  # post_migrate (re)applies the policies as the owner
+    init = (ROOT / "deploy" / "postgres-init.sh").read_text()
+    assert "NOSUPERUSER NOBYPASSRLS" in init
