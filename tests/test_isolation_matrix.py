@@ -126,7 +126,10 @@ def viewers(world) -> list[tuple[str, object]]:
 
 @pytest.fixture
 def as_app_role(world):
-    """Django's connection acts as the application role for the rest of the test (rolled back with it)."""
+    """Django's connection acts as the application role for the rest of the test (rolled back with it).
+
+    IECQ_MATRIX_AS_OWNER=1 keeps the owner instead: the walk then tests the application's wall alone.
+    """
     with connection.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE])
         if cur.fetchone() is None:
