@@ -237,13 +237,15 @@ def test_a_message_delivered_three_times_at_once_sends_each_reminder_once(due, s
 
 
 @pytest.mark.django_db(transaction=True)
-def test_redis_restarted_under_a_running_worker_both_sides_recover(due, sender, private_redis):
+def test_redis_restarted_under_a_running_worker_both_sides_recover(due, sender, private_redis, fault_worker):
+    _proc, log = fault_worker
     private_redis.stop()
     time.sleep(1)  # the worker notices the lost broker
     private_redis.start()  # an empty Redis: what was queued is gone, as after a restart without persistence
     sweep_task = sender.send_task("iecq.tasks.deadline_sweep")  # the client reconnects to enqueue
     outcome = result(sweep_task, 60)  # the worker reconnected and consumed it
     assert sweep_task.successful(), outcome
+    assert "Connection to broker lost" in log.read_text()  # the worker really lost Redis, and came back
     assert outcome["sent"] == audit_reminders()["reminders"] > 0
     assert_nothing_lost()
     record("celery faults", "Redis restarted: sweep after restart sent", outcome["sent"])
