@@ -8,4 +8,14 @@ class IecqConfig(AppConfig):
     verbose_name = "IECQ platform"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+        from django.db.models.signals import post_migrate
+
+        from . import rls, tenancy
         from .api import schema  # noqa: F401  (registers the OpenAPI security scheme)
+
+        # Row-level security, the second wall (docs/security.md): scopes reach the connection, and
+        # every migrate (re)applies the policies of the tables it touched.
+        tenancy.scope_listeners.append(rls.sync_scope)
+        connection_created.connect(rls.on_connection_created, dispatch_uid="iecq_rls_connection")
+        post_migrate.connect(rls.on_post_migrate, dispatch_uid="iecq_rls_post_migrate")

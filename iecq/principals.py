@@ -140,20 +140,25 @@ def principal_from_token(token: ApiToken) -> Principal:
 def principal_from_reference(ref: dict[str, Any]) -> Principal:
     """Rebuild a principal in a task; a membership or token revoked meanwhile yields the public principal."""
     from .models import ApiToken, Membership
+    from .rls import crossing
 
     if "system" in ref:
         return system_principal(ref["system"] or "task")
     if "token" in ref:
-        token = (
-            ApiToken.objects_unscoped.select_related("organisation__supervisory_body").filter(pk=ref["token"]).first()
-        )
+        with crossing("identity"):
+            token = (
+                ApiToken.objects_unscoped.select_related("organisation__supervisory_body")
+                .filter(pk=ref["token"])
+                .first()
+            )
         return principal_from_token(token) if token and token.is_usable else PUBLIC
     if "user" in ref:
-        membership = (
-            Membership.objects_unscoped.select_related("organisation__supervisory_body", "user")
-            .filter(user_id=ref["user"], organisation_id=ref["organisation"], is_active=True, user__is_active=True)
-            .first()
-        )
+        with crossing("identity"):
+            membership = (
+                Membership.objects_unscoped.select_related("organisation__supervisory_body", "user")
+                .filter(user_id=ref["user"], organisation_id=ref["organisation"], is_active=True, user__is_active=True)
+                .first()
+            )
         return principal_from_membership(membership) if membership else PUBLIC
     return PUBLIC
 

@@ -26,16 +26,32 @@ class ScopeError(RuntimeError):
 
 
 _active: ContextVar[Principal | None] = ContextVar("iecq_principal_scope", default=None)
+# Told of every change of the active scope; iecq.rls passes it on to the database connection.
+scope_listeners: list = []
+
+
+def scope_enter(principal: Principal):
+    """Make `principal` the active scope until `scope_exit(token)`; prefer `with scope(...)`."""
+    token = _active.set(principal)
+    for listener in scope_listeners:
+        listener(principal)
+    return token
+
+
+def scope_exit(token) -> None:
+    _active.reset(token)
+    for listener in scope_listeners:
+        listener(_active.get())
 
 
 @contextlib.contextmanager
 def scope(principal: Principal) -> Iterator[Principal]:
-    """Make `principal` the active scope for queries through tenant-scoped managers."""
-    token = _active.set(principal)
+    """Make `principal` the active scope for queries through tenant-scoped managers (and the database's RLS)."""
+    token = scope_enter(principal)
     try:
         yield principal
     finally:
-        _active.reset(token)
+        scope_exit(token)
 
 
 def active_principal() -> Principal | None:

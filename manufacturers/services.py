@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 
 from bodies.models import CertificationBody
 from iecq.errors import Forbidden, ValidationFailed
-from iecq.principals import Principal
+from iecq.principals import Principal, system_principal
 from iecq.roles import Role
 from iecq.selectors import get_visible
-from iecq.tenancy import service
+from iecq.tenancy import scope, service
 
 from . import selectors
 from .models import Contact, Engagement, Manufacturer, Site
@@ -44,7 +44,9 @@ def manufacturer_create(
     if Manufacturer._base_manager.filter(name__iexact=name.strip(), country=country).exists():
         raise _duplicate_manufacturer()
     try:
-        with transaction.atomic():
+        # Until its engagement exists a new manufacturer is visible to nobody but the operator, so the
+        # row is written as registration work (the database's row-level security checks the new row).
+        with scope(system_principal("manufacturer registration")), transaction.atomic():
             manufacturer = Manufacturer.objects.create(
                 name=name.strip(), country=country, legal_name=legal_name, website=website, email=email
             )

@@ -76,6 +76,8 @@ def test_application_role_owns_nothing_and_cannot_rewrite_the_log():
         assert cur.fetchone() == (False, False)
         cur.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user")
         assert cur.fetchone() == (0,)
+        # Row-level security (tests/test_rls.py): the role writes only inside a principal's scope.
+        cur.execute("SELECT set_config('iecq.kind', 'operator', false)")
         cur.execute(
             "INSERT INTO bodies_certificationbody (name, legal_name, country, website, email, state, "
             "created_at, updated_at) VALUES ('Role Test CB', '', 'GB', '', '', 'applied', now(), now()) "

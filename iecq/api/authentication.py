@@ -10,6 +10,7 @@ from rest_framework import authentication, exceptions
 from .. import lockout
 from ..models import ApiToken
 from ..principals import Principal, principal_from_token
+from ..rls import crossing
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,10 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.Throttled(
                 wait=lock.retry_after, detail="Too many failed token attempts from here; try again later."
             )
-        token = ApiToken.objects_unscoped.select_related("organisation__supervisory_body").filter(prefix=prefix).first()
+        with crossing("identity"):
+            token = (
+                ApiToken.objects_unscoped.select_related("organisation__supervisory_body").filter(prefix=prefix).first()
+            )
         if token is None or not token.matches(secret):
             lockout.failed("token", prefix, address)
             raise exceptions.AuthenticationFailed("Unknown API token.", code="token_invalid")
@@ -66,7 +70,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("This API token has expired.", code="token_expired")
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            ApiToken.objects_unscoped.filter(pk=token.pk).update(last_used_at=now)
+            with crossing("identity"):
+                ApiToken.objects_unscoped.filter(pk=token.pk).update(last_used_at=now)
         if not lockout.is_known("token", prefix, address):  # one cache read per request, one write per new place
             lockout.succeeded("token", prefix, address)
         principal = principal_from_token(token)

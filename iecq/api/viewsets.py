@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from ..log import history_of
 from ..principals import PUBLIC, Principal
 from ..selectors import get_visible, visible
-from ..tenancy import _active
+from ..tenancy import scope_enter, scope_exit
 from ..transitions import declared_transitions
 from .idempotency import IdempotentPostMixin
 from .serializers import ProblemSerializer, TransitionLogEntrySerializer, TransitionRequestSerializer
@@ -54,7 +54,7 @@ class PrincipalScopedAPIView(IdempotentPostMixin):
             principal = PUBLIC
         request.principal = principal
         request._request.principal = principal
-        self._scope_token = _active.set(principal)
+        self._scope_token = scope_enter(principal)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         size = request.META.get("CONTENT_LENGTH") or "0"
@@ -68,7 +68,7 @@ class PrincipalScopedAPIView(IdempotentPostMixin):
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         token = getattr(self, "_scope_token", None)
         if token is not None:
-            _active.reset(token)
+            scope_exit(token)
             self._scope_token = None
         return super().finalize_response(request, response, *args, **kwargs)
 

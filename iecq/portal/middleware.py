@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from ..models import Membership
 from ..principals import PUBLIC, Principal, principal_from_membership
+from ..rls import crossing
 from ..tenancy import scope
 
 SESSION_MEMBERSHIP_KEY = "iecq_membership_id"
 
 
 def memberships_of(user) -> list[Membership]:
-    return list(
-        Membership.objects_unscoped.select_related("organisation__supervisory_body", "user")
-        .filter(user=user, is_active=True)
-        .order_by("organisation__name")
-    )
+    with crossing("identity"):
+        return list(
+            Membership.objects_unscoped.select_related("organisation__supervisory_body", "user")
+            .filter(user=user, is_active=True)
+            .order_by("organisation__name")
+        )
 
 
 def resolve_principal(request) -> tuple[Principal, list[Membership], Membership | None]:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import calendar
 from ..models import Membership, Notification, User
 from ..principals import principal_from_membership
+from ..rls import crossing
 
 
 @login_required
@@ -62,14 +63,15 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
     if len(token) < 20:
         raise Http404
     user = User.objects.filter(calendar_token=token, is_active=True).first()
-    membership = (
-        Membership.objects_unscoped.select_related("organisation__supervisory_body", "user")
-        .filter(user=user, is_active=True)
-        .order_by("organisation__name")
-        .first()
-        if user
-        else None
-    )
+    with crossing("identity"):
+        membership = (
+            Membership.objects_unscoped.select_related("organisation__supervisory_body", "user")
+            .filter(user=user, is_active=True)
+            .order_by("organisation__name")
+            .first()
+            if user
+            else None
+        )
     if membership is None:
         raise Http404
     body = calendar.render(principal_from_membership(membership), base_url=settings.IECQ_PUBLIC_BASE_URL)
