@@ -8,6 +8,9 @@ who, when, from, to and why to the append-only `TransitionLog`, all in the calle
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +74,20 @@ def available_transitions(instance: models.Model, principal: Principal) -> list[
     return seen
 
 
+_appeal_reversal: ContextVar[bool] = ContextVar("iecq_appeal_reversal", default=False)
+
+
+@contextlib.contextmanager
+def appeal_reversal() -> Iterator[None]:
+    """Around the reversal an upheld appeal takes (sanctions.services.appeal_transition): the only place where
+    a transition marked `appeal_only` (restore_on_appeal, reopen_on_appeal) may run."""
+    token = _appeal_reversal.set(True)
+    try:
+        yield
+    finally:
+        _appeal_reversal.reset(token)
+
+
 def transition(
     instance: models.Model, name: str, *, actor: Principal, reason: str = "", **kwargs: Any
 ) -> TransitionLog:
@@ -87,6 +104,12 @@ def transition(
             code="unknown_transition",
         )
     bound = getattr(instance, name)
+    here = bound._django_fsm.get_transition(getattr(instance, fsm_field(model).name))
+    if here is not None and here.custom.get("appeal_only") and not _appeal_reversal.get():
+        raise Forbidden(
+            _("“%(action)s” is taken only by deciding an appeal against the decision.")
+            % {"action": declared[name].label}
+        )
     field = fsm_field(model)
     source = getattr(instance, field.name)
     if can_proceed(bound, check_conditions=False) and not can_proceed(bound):

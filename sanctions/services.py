@@ -23,7 +23,7 @@ from iecq.notify import CB_MANAGERS, notify, people
 from iecq.principals import Principal, system_principal
 from iecq.selectors import get_visible, visible
 from iecq.tenancy import scope, service
-from iecq.transitions import declared_transitions, transition
+from iecq.transitions import appeal_reversal, declared_transitions, transition
 from surveillance.models import Nonconformity, ProcessChangeNotification, SurveillanceAudit
 
 from .bulletin import notice_publish
@@ -344,23 +344,29 @@ def appeal_transition(*, actor: Principal, pk: object, name: str, reason: str = 
             raise Forbidden(involved)
     transition(appeal, name, actor=actor, reason=reason)
     if name == "uphold":
-        decision = appeal.decision
-        key = (decision.content_type.app_label, decision.content_type.model, decision.transition)
-        reversal = REVERSALS[key]
-        why = _("Appeal upheld: %(reason)s") % {"reason": reason}
-        if decision.content_type.model == "certificate" and reversal:
-            cert = certificate_transition(actor=actor, pk=decision.object_id, name=reversal, reason=why)
-            if reversal == "reinstate":  # a reinstatement notice was published; say it was on appeal
-                notice_publish(kind=NoticeKind.APPEAL_UPHELD, reason=why, certificate=cert)
-        elif decision.content_type.model == "certificationbody" and reversal:
-            from bodies.services import certification_body_transition
-
-            certification_body_transition(actor=actor, pk=decision.object_id, name=reversal, reason=why)
-            cb = CertificationBody.objects.get(pk=decision.object_id)
-            notice_publish(kind=NoticeKind.APPEAL_UPHELD, reason=why, certification_body=cb)
-        elif decision.content_type.model == "application" and reversal:
-            application_transition_on_appeal(actor=actor, pk=decision.object_id, name=reversal, reason=why)
+        with appeal_reversal():
+            _reverse_on_appeal(appeal, actor=actor, reason=reason)
     return appeal
+
+
+def _reverse_on_appeal(appeal: Appeal, *, actor: Principal, reason: str) -> None:
+    """The upheld appeal's reversal of the decision appealed against, through that record's own transition."""
+    decision = appeal.decision
+    key = (decision.content_type.app_label, decision.content_type.model, decision.transition)
+    reversal = REVERSALS[key]
+    why = _("Appeal upheld: %(reason)s") % {"reason": reason}
+    if decision.content_type.model == "certificate" and reversal:
+        cert = certificate_transition(actor=actor, pk=decision.object_id, name=reversal, reason=why)
+        if reversal == "reinstate":  # a reinstatement notice was published; say it was on appeal
+            notice_publish(kind=NoticeKind.APPEAL_UPHELD, reason=why, certificate=cert)
+    elif decision.content_type.model == "certificationbody" and reversal:
+        from bodies.services import certification_body_transition
+
+        certification_body_transition(actor=actor, pk=decision.object_id, name=reversal, reason=why)
+        cb = CertificationBody.objects.get(pk=decision.object_id)
+        notice_publish(kind=NoticeKind.APPEAL_UPHELD, reason=why, certification_body=cb)
+    elif decision.content_type.model == "application" and reversal:
+        application_transition_on_appeal(actor=actor, pk=decision.object_id, name=reversal, reason=why)
 
 
 def application_transition_on_appeal(*, actor: Principal, pk: int, name: str, reason: str) -> None:

@@ -164,7 +164,8 @@ def fault_worker(private_redis, django_db_setup, tmp_path_factory):
 def sender(private_redis, fault_worker):
     """A Celery client of the private Redis, as the web process is of the real one; the worker answers it."""
     private_redis.client().flushall()
-    app = Celery("fault-sender", broker=private_redis.url, backend=private_redis.url)
+    # Not the current app: the platform's own tasks in this process keep sending through iecq.celery.app.
+    app = Celery("fault-sender", broker=private_redis.url, backend=private_redis.url, set_as_current=False)
     app.conf.update(task_serializer="json", result_serializer="json", accept_content=["json"])
     first = app.send_task("iecq.tasks.scope_probe", kwargs={"principal_ref": {"system": "fault test"}})
     result(first, 120)  # a cold worker on a loaded machine takes a while

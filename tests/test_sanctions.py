@@ -327,3 +327,18 @@ def test_a_rejected_corrective_action_can_be_appealed_too(world):
     appeal = services.appeal_lodge(actor=mf, decision=decision, grounds="The records were attached on page 4")
     services.appeal_transition(actor=admin, pk=appeal.pk, name="uphold", reason="Page 4 has them")
     assert fresh(type(appeal), appeal.pk).state == "upheld"
+
+
+@pytest.mark.req("SA-04")
+def test_a_reversal_reserved_to_appeals_is_refused_outside_an_upheld_appeal(world):
+    """`restore_on_appeal` is never a CB's own decision: called directly, the service refuses and nothing moves."""
+    cert = world.a.records[Certificate]
+    _u, mgr = world.a.users[Role.CB_CERTIFICATION_MANAGER]
+    certificate_transition(actor=mgr, pk=cert.pk, name="withdraw", reason="Production stopped")
+    logged = TransitionLog.objects_append.filter(object_id=cert.pk).count()
+    with pytest.raises(Forbidden, match="only by deciding an appeal"):
+        certificate_transition(actor=mgr, pk=cert.pk, name="restore_on_appeal", reason="Changed our mind")
+    with scope(SYSTEM):
+        cert.refresh_from_db()
+    assert cert.state == CertificateState.WITHDRAWN
+    assert TransitionLog.objects_append.filter(object_id=cert.pk).count() == logged
