@@ -76,14 +76,18 @@ def _write(connection, values: dict[str, str]) -> None:
 
 
 def sync_scope(principal: Principal | None) -> None:
-    """Called by `tenancy.scope` on entry and exit: write the active principal to the open connection."""
+    """Called by `tenancy.scope` on entry and exit: write the active principal to every open connection (the
+    primary, and the read replica when one is configured: its copies of the policies need the tenant too)."""
     if enabled():
-        _write(connections["default"], principal_settings(principal))
+        values = principal_settings(principal)
+        for connection in connections.all(initialized_only=True):
+            if connection.vendor == "postgresql":
+                _write(connection, values)
 
 
 def on_connection_created(sender, connection, **kwargs) -> None:
     """A connection opened (or reopened after a failure) inside a scope acts for that scope's principal."""
-    if connection.alias == "default" and enabled():
+    if connection.vendor == "postgresql" and enabled():
         principal = active_principal()
         if principal is not None:
             _write(connection, principal_settings(principal))

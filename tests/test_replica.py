@@ -109,10 +109,14 @@ from iecq.tenancy import scope
 
 settings.ALLOWED_HOSTS = ["testserver"]
 seen = {"default": [], "replica": []}
+tenant = {"default": 0, "replica": 0}
 
 def recorder(alias):
     def wrapper(execute, sql, params, many, context):
-        seen[alias].append(sql.split(None, 1)[0].upper())
+        if "set_config('iecq." in sql:  # the tenant for row-level security (iecq.rls), not a read
+            tenant[alias] += 1
+        else:
+            seen[alias].append(sql.split(None, 1)[0].upper())
         return execute(sql, params, many, context)
     return wrapper
 
@@ -133,12 +137,13 @@ with scope(system_principal("probe")):
 def request(client, method, path, **kw):
     for alias in seen:
         seen[alias].clear()
+        tenant[alias] = 0
     with connections["default"].execute_wrapper(recorder("default")), \
          connections["replica"].execute_wrapper(recorder("replica")):
         response = getattr(client, method)(path, **kw)
     return {"status": response.status_code, "default": list(seen["default"]), "replica": list(seen["replica"]),
             "has_number": cert.number in response.content.decode(errors="replace"),
-            "wrote_cookie": WROTE_COOKIE in response.cookies}
+            "wrote_cookie": WROTE_COOKIE in response.cookies, "replica_tenant": tenant["replica"]}
 
 anon = Client()
 out["verify"] = request(anon, "get", f"/register/{cert.number}/")
@@ -181,6 +186,8 @@ def test_public_reads_go_to_the_replica_and_writes_never_do(replica_pair):
         assert hit["status"] == 200, (name, hit)
         assert hit["replica"] and not hit["default"], (name, hit)
     assert out["verify"]["has_number"] and out["search"]["has_number"]
+    # The replica's copies of the row-level security policies are told the tenant too (the public, here).
+    assert out["verify"]["replica_tenant"] > 0
     # Everything else reads from the primary.
     assert out["healthz"]["replica"] == []
     for name in ("login", "portal_list", "api_list"):
