@@ -448,6 +448,7 @@ def test_the_portal_uploads_and_shows_the_job_with_its_progress_bar(world, djang
     detail = client.get(response["Location"])
     html = detail.content.decode()
     assert "<progress" in html and "Rejected rows" in html and "formula" in html and "hx-get" not in html
+    assert "History" in html and "Add evidence" not in html  # a job's steps are not decisions to document
     # A job still running polls its progress fragment.
     job, _actor = _queued_job(world)
     fragment = client.get(f"/certification/imports/{job.pk}/progress/").content.decode()

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ImportKind(models.TextChoices):
@@ -19,7 +20,7 @@ class ImportState(models.TextChoices):
     VALIDATING = "validating", _("Validating")
     IMPORTING = "importing", _("Importing")
     DONE = "done", _("Done")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("import job state", "Rejected")
     FAILED = "failed", _("Failed")
 
 

@@ -95,6 +95,7 @@ class ImportDetailView(LoginRequiredMixin, ScopedDetailView):
         ctx = super().get_context_data(**kwargs)
         ctx.update(_report_context(self.request, ctx["object"]))
         ctx["history"] = history_of(ctx["object"], self.principal)
+        ctx["no_decision_evidence"] = True  # a job's steps are the task's, not decisions anyone documents
         ctx["state_labels"] = dict(ImportState.choices)
         ctx["title"] = _("Import %(n)d") % {"n": ctx["object"].pk}
         return ctx
