@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.db import router
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.utils import timezone, translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from bodies.models import Technology
 from iecq import signing
 
+from . import register_cache
 from .choices import CertificateState
+from .models import Certificate
 from .register import RegisterQuery, register_entry, register_search
 
 
@@ -37,11 +43,26 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def verify(request: HttpRequest, number: str) -> HttpResponse:
-    """The truth about one certificate, suspended and withdrawn ones included (CE-04, CE-05)."""
+    """The truth about one certificate, suspended and withdrawn ones included (CE-04, CE-05).
+
+    The anonymous page comes from `register_cache` while the certificate is unchanged (see there why it
+    cannot be stale); everybody else, and every miss, is answered from the database."""
+    number = number.strip()
+    language = translation.get_language()
+    cacheable = not request.GET and settings.SESSION_COOKIE_NAME not in request.COOKIES and len(number) <= 40
+    if cacheable:
+        html, stamp = register_cache.lookup(number, language)
+        if html is not None:
+            checked_at = timezone.now().replace(microsecond=0).isoformat()
+            return HttpResponse(register_cache.fill_slots(html, csrf_token=get_token(request), checked_at=checked_at))
     record = register_entry(number)
     if record is None:
         raise Http404
-    return render(request, "register/verify.html", {"record": record, "title": record["number"]})
+    response = render(request, "register/verify.html", {"record": record, "title": record["number"]})
+    if cacheable:
+        html = register_cache.with_slots(response.content.decode(), record["checked_at"])
+        register_cache.store(number, language, stamp, html, using=router.db_for_read(Certificate))
+    return response
 
 
 @require_GET

@@ -3,9 +3,11 @@
 Every model with a `Tenancy` gets one policy, generated from the same declaration `visibility_q` reads
 (`rls_q` mirrors it with the principal's values taken from session settings instead of Python values):
 
-* `scope(principal)` writes the principal to the connection with `set_config('iecq.kind'|'iecq.cb'|
-  'iecq.manufacturer'|'iecq.country'|'iecq.organisation', value, false)`; leaving the scope restores
-  the outer principal, and a new connection opened inside a scope gets it at once (`connection_created`).
+* The active principal (`scope(principal)`) reaches the connection as `set_config('iecq.kind'|'iecq.cb'|
+  'iecq.manufacturer'|'iecq.country'|'iecq.organisation', value, false)`, written by an execute wrapper
+  (`apply_tenant`) just before the first query that runs for a principal the connection does not hold
+  yet; a scope that runs no query costs no round trip, and one whose principal the connection already
+  holds costs none either (the backend `iecq.dbbackend` forgets what was written on every rollback).
 * The policy asks a SECURITY DEFINER function `iecq_rls_<table>(row)` whether the row is visible; the
   function runs as the tables' owner, so the joins it follows (a certificate's CB's country) are not
   themselves filtered again (which would recurse) but compare the row with the session settings.
@@ -25,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
+from contextvars import ContextVar
 
 from django.apps import apps
 from django.conf import settings
@@ -44,10 +47,6 @@ CROSSINGS: dict[str, tuple[str, ...]] = {
 }
 
 
-def enabled(alias: str = "default") -> bool:
-    return connections[alias].vendor == "postgresql" and getattr(settings, "IECQ_DB_TENANT_CONTEXT", True)
-
-
 # --- the session side: which principal the connection acts for ------------------------------------------
 def principal_settings(principal: Principal | None) -> dict[str, str]:
     """The session settings for `principal`; None (no scope) leaves every one empty."""
@@ -62,35 +61,45 @@ def principal_settings(principal: Principal | None) -> dict[str, str]:
     }
 
 
-def _write(connection, values: dict[str, str]) -> None:
-    if connection.connection is None or connection.needs_rollback:
-        return  # a new connection gets the settings from `connection_created`; a failed one rolls back first
-    if connection.connection.get_transaction_status() == 3:  # psycopg2 TRANSACTION_STATUS_INERROR
-        return
-    sql = "SELECT " + ", ".join(f"set_config('iecq.{key}', %s, false)" for key in values)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, list(values.values()))
-    except DatabaseError:  # the transaction failed meanwhile; its rollback resets what was set inside it
-        pass
+_crossing: ContextVar[str] = ContextVar("iecq_rls_crossing", default="")
 
 
-def sync_scope(principal: Principal | None) -> None:
-    """Called by `tenancy.scope` on entry and exit: write the active principal to every open connection (the
-    primary, and the read replica when one is configured: its copies of the policies need the tenant too)."""
-    if enabled():
-        values = principal_settings(principal)
-        for connection in connections.all(initialized_only=True):
-            if connection.vendor == "postgresql":
-                _write(connection, values)
+def wanted() -> tuple[str, ...]:
+    """What the connection must hold for the current context: the active principal and the open crossing."""
+    return (*principal_settings(active_principal()).values(), _crossing.get())
+
+
+_SET_SQL = "SELECT " + ", ".join(f"set_config('iecq.{key}', %s, false)" for key in (*KEYS, "crossing"))
+
+
+def apply_tenant(execute, sql, params, many, context):
+    """Execute wrapper on every PostgreSQL connection: before a query, write the tenant if it changed.
+
+    Scopes are entered and left far more often than they query (a request's middleware scope, each
+    service's scope, the register's system scope); writing on entry and exit cost up to four round trips
+    per request, most of them for scopes that never queried. Now the tenant travels with the first
+    query that needs it, and not at all when the connection already holds it (`tenant_applied`, which
+    the backend forgets on every rollback, since a rolled-back `set_config` is undone)."""
+    connection = context["connection"]
+    values = wanted()
+    # Only iecq.dbbackend forgets on rollback; on any other PostgreSQL backend every query writes the tenant.
+    remembered = connection.tenant_applied if hasattr(type(connection), "tenant_applied") else None
+    if remembered != values and getattr(settings, "IECQ_DB_TENANT_CONTEXT", True):
+        raw = connection.connection
+        if raw is not None and raw.get_transaction_status() != 3:  # 3: psycopg2 TRANSACTION_STATUS_INERROR
+            connection.tenant_applied = values  # first, so that the query below passes through
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(_SET_SQL, list(values))
+            except DatabaseError:  # the transaction failed meanwhile; its rollback forgets what was set
+                connection.tenant_applied = None
+    return execute(sql, params, many, context)
 
 
 def on_connection_created(sender, connection, **kwargs) -> None:
-    """A connection opened (or reopened after a failure) inside a scope acts for that scope's principal."""
-    if connection.vendor == "postgresql" and enabled():
-        principal = active_principal()
-        if principal is not None:
-            _write(connection, principal_settings(principal))
+    """Every PostgreSQL connection, the read replica's included, carries the tenant to the database."""
+    if connection.vendor == "postgresql" and apply_tenant not in connection.execute_wrappers:
+        connection.execute_wrappers.insert(0, apply_tenant)
 
 
 @contextlib.contextmanager
@@ -98,16 +107,11 @@ def crossing(name: str) -> Iterator[None]:
     """Read the tables CROSSINGS[name] lists whatever the principal; evaluate the querysets inside."""
     if name not in CROSSINGS:
         raise ValueError(f"Unknown crossing {name!r}; declare it in iecq.rls.CROSSINGS.")
-    connection = connections["default"]
-    if not enabled():
-        yield
-        return
-    connection.ensure_connection()
-    _write(connection, {"crossing": name})
+    token = _crossing.set(name)
     try:
         yield
     finally:
-        _write(connection, {"crossing": ""})
+        _crossing.reset(token)
 
 
 # --- the policy side: one function and one policy per tenant-owned table -------------------------------

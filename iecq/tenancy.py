@@ -26,22 +26,15 @@ class ScopeError(RuntimeError):
 
 
 _active: ContextVar[Principal | None] = ContextVar("iecq_principal_scope", default=None)
-# Told of every change of the active scope; iecq.rls passes it on to the database connection.
-scope_listeners: list = []
 
 
 def scope_enter(principal: Principal):
     """Make `principal` the active scope until `scope_exit(token)`; prefer `with scope(...)`."""
-    token = _active.set(principal)
-    for listener in scope_listeners:
-        listener(principal)
-    return token
+    return _active.set(principal)  # iecq.rls carries it to the database with the next query
 
 
 def scope_exit(token) -> None:
     _active.reset(token)
-    for listener in scope_listeners:
-        listener(_active.get())
 
 
 @contextlib.contextmanager

@@ -114,5 +114,5 @@ def test_demo_data_has_a_user_for_every_role_and_loads_twice():
 
 
 def test_settings_come_from_the_environment():
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings.DATABASES["default"]["ENGINE"] == "iecq.dbbackend"
     assert settings.CELERY_BROKER_URL.startswith("redis://")

@@ -224,3 +224,58 @@ def test_production_runs_web_worker_and_beat_as_the_app_role_and_migrates_as_the
     assert "migrate" in " ".join(migrate["command"])  # post_migrate (re)applies the policies as the owner
     init = (ROOT / "deploy" / "postgres-init.sh").read_text()
     assert "NOSUPERUSER NOBYPASSRLS" in init
+
+
+def _tenant_writes(queries) -> int:
+    return sum("set_config('iecq." in q["sql"] for q in queries)
+
+
+def test_the_tenant_is_written_once_per_change_and_again_after_any_rollback(world, django_as_app_role):
+    """The tenant travels with the first query of a principal the connection does not hold yet: a scope that
+    runs no query costs no round trip, the same principal twice costs one, and a rollback (of a transaction or
+    of a savepoint) that undid a `set_config` is followed by a new one, so that the database never answers for
+    a principal other than the active one."""
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from certification.models import Certificate
+
+    admin_a = world.a.users[Role.CB_ADMIN][1]
+    admin_b = world.b.users[Role.CB_ADMIN][1]
+    cert_a, cert_b = world.a.records[Certificate], world.b.records[Certificate]
+
+    def ids() -> set:
+        with connection.cursor() as cur:  # raw SQL: only the database's policy filters it
+            cur.execute("SELECT id FROM certification_certificate")
+            return {row[0] for row in cur.fetchall()}
+
+    with CaptureQueriesContext(connection) as captured, scope(admin_a):
+        with scope(admin_b):
+            pass  # no query: nothing written
+        assert ids() == {cert_a.pk}
+        assert ids() == {cert_a.pk}
+        with scope(admin_b):
+            assert ids() == {cert_b.pk}
+        assert ids() == {cert_a.pk}
+    assert _tenant_writes(captured.captured_queries) == 3  # A, B, A again: not once per scope entry and exit
+
+    # A set_config inside a transaction that rolls back is undone by PostgreSQL; the next query writes it again.
+    with scope(admin_a):
+        assert ids() == {cert_a.pk}
+        with pytest.raises(RuntimeError), transaction.atomic():
+            with scope(admin_b):
+                assert ids() == {cert_b.pk}
+            raise RuntimeError("roll back")
+        with scope(admin_b):  # the connection reverted to A's settings; B must be written again
+            assert ids() == {cert_b.pk}
+        with transaction.atomic():
+            assert ids() == {cert_a.pk}
+            with pytest.raises(RuntimeError), transaction.atomic():  # a savepoint
+                with scope(admin_b):
+                    assert ids() == {cert_b.pk}
+                raise RuntimeError("roll back the savepoint")
+            assert ids() == {cert_a.pk}
+            with scope(admin_b):
+                assert ids() == {cert_b.pk}
+    # Outside every scope the database sees nothing, whatever the connection last held.
+    assert ids() == set()

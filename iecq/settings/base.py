@@ -99,8 +99,19 @@ TEMPLATES = [
 # DATABASE_URL is the role the application connects as. In production it should be a role that
 # neither owns the tables nor bypasses row-level security; migrations then run with
 # MIGRATION_DATABASE_URL (the owner), see `manage.py migrate_as_owner` and docs/deployment.md.
+
+
+def database(url: str, **options) -> dict:
+    """A DATABASES entry from a URL; PostgreSQL goes through `iecq.dbbackend` (Django's backend, told of rollbacks
+    so that row-level security writes the tenant only when it changes: iecq/rls.py)."""
+    config = dj_database_url.parse(url, **options)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config["ENGINE"] = "iecq.dbbackend"
+    return config
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
@@ -110,7 +121,7 @@ MIGRATION_DATABASE_URL = env("MIGRATION_DATABASE_URL")
 # A streaming read replica for the public register, verification and dashboards (docs/scaling.md).
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
 if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = dj_database_url.parse(
+    DATABASES["replica"] = database(
         DATABASE_REPLICA_URL, conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")), conn_health_checks=True
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}

@@ -1,16 +1,12 @@
 """Settings for `make test`: the real PostgreSQL and Redis of the machine."""
 
-import dj_database_url
-
 from .base import *  # noqa: F403
-from .base import env
+from .base import database, env
 
-DATABASES = {
-    "default": dj_database_url.parse(env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/iecq"), conn_max_age=0)
-}
+DATABASES = {"default": database(env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/iecq"), conn_max_age=0)}
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", "test_iecq")}
 if DATABASE_REPLICA_URL:  # noqa: F405
-    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=0)  # noqa: F405
+    DATABASES["replica"] = database(DATABASE_REPLICA_URL, conn_max_age=0)  # noqa: F405
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/15")
 CELERY_BROKER_URL = REDIS_URL

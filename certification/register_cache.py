@@ -1,0 +1,161 @@
+"""The public verification page, rendered once per certificate and language, until the certificate changes.
+
+Verification is the platform's hottest read (buyers scan the QR code of every certificate they
+receive) and its most dangerous one: a stale "valid" is worse than a slow page. So the cache is never
+cleared by a timer but by the changes themselves, and it is built so that a change cannot be missed:
+
+* Every stored page carries the *version* of its certificate and the register's *generation* read
+  **before** the database was; a page is served only while both are still current. Any save or
+  delete of a certificate, or of its technologies or sites, sets a new random version of its
+  number; any save or delete of a manufacturer, certification body, site, scheme or technology
+  (names printed on many pages) sets a new generation. A reader that read the database before such
+  a change and stores its page after it stores it under the old version: nobody is served it.
+* Versions are set twice: at once (readers inside the writing transaction miss) and again after the
+  commit (readers that read the old rows in between miss too). Pages are only stored from reads made
+  outside any transaction, so an uncommitted state never reaches the cache.
+* With a read replica (DATABASE_REPLICA_URL), a version also records the primary's WAL position at the
+  commit; a page read from the replica is stored only once the replica has replayed that far, so the
+  replica's lag cannot be frozen into the cache.
+* Signals, not services, trigger it: the cache must follow every write path (services, the sweep,
+  imports, the admin), and it holds no business rule: it only forgets.
+
+Only the anonymous page (no session cookie, no query string) is stored; signed-in users get the page
+rendered for them from the same query. The CSRF token of the language form and the "checked at" time
+are written into the stored page for each request.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, connections, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+PAGE_TIMEOUT = 7 * 24 * 3600  # only to return memory; correctness never depends on it
+CSRF_SLOT = "\x00iecq-csrf\x00"
+CHECKED_SLOT = "\x00iecq-checked-at\x00"
+GENERATION = "register:generation"
+_CSRF_VALUE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _version_key(number: str) -> str:
+    return f"register:version:{number}"
+
+
+def _page_key(number: str, language: str) -> str:
+    return f"register:page:{language}:{number}"
+
+
+# --- reading --------------------------------------------------------------------------------------------
+def lookup(number: str, language: str) -> tuple[str | None, tuple]:
+    """The stored page if it is still current, and the stamp (version, generation) a new page must carry."""
+    key = _page_key(number, language)
+    found = cache.get_many([key, _version_key(number), GENERATION])
+    stamp = (found.get(_version_key(number)), found.get(GENERATION))
+    stored = found.get(key)
+    if stored is not None and stored[0] == stamp:
+        return stored[1], stamp
+    return None, stamp
+
+
+def store(number: str, language: str, stamp: tuple, html: str, *, using: str) -> bool:
+    """Keep `html` under `stamp` if it was read from committed rows that are at least as new as the stamp."""
+    if connections[using].in_atomic_block or not _replayed(stamp, using):
+        return False
+    cache.set(_page_key(number, language), (stamp, html), PAGE_TIMEOUT)
+    return True
+
+
+def with_slots(html: str, checked_at: str) -> str:
+    """The rendered page with the request's CSRF token and check time replaced by slots."""
+    match = _CSRF_VALUE.search(html)
+    if match:
+        html = html.replace(match.group(1), CSRF_SLOT)
+    return html.replace(checked_at, CHECKED_SLOT)
+
+
+def fill_slots(html: str, *, csrf_token: str, checked_at: str) -> str:
+    return html.replace(CSRF_SLOT, csrf_token).replace(CHECKED_SLOT, checked_at)
+
+
+def _replayed(stamp: tuple, using: str) -> bool:
+    if using == "default":
+        return True
+    positions = [part.split("@", 1)[1] for part in stamp if part and "@" in part]
+    if not positions:
+        return True
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT bool_and(pg_last_wal_replay_lsn() >= lsn::pg_lsn) FROM unnest(%s::text[]) AS lsn", [positions]
+        )
+        return bool(cursor.fetchone()[0])
+
+
+# --- forgetting -----------------------------------------------------------------------------------------
+def _new_value() -> str:
+    value = uuid.uuid4().hex
+    if "replica" in settings.DATABASES and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn()::text")
+            value += "@" + cursor.fetchone()[0]
+    return value
+
+
+def forget(numbers: list[str] | set[str]) -> None:
+    """The pages of these certificates are no longer current: now, and again once the change commits."""
+    numbers = sorted({n for n in numbers if n})
+    if not numbers:
+        return
+
+    def bump() -> None:
+        value = _new_value()
+        cache.set_many({_version_key(n): value for n in numbers}, timeout=None)
+
+    bump()
+    transaction.on_commit(bump, robust=True)
+
+
+def forget_all() -> None:
+    """A name printed on many pages changed: every page is no longer current."""
+
+    def bump() -> None:
+        cache.set(GENERATION, _new_value(), timeout=None)
+
+    bump()
+    transaction.on_commit(bump, robust=True)
+
+
+# --- the changes that make a page stale ----------------------------------------------------------------
+def _certificate_changed(sender, instance, **kwargs) -> None:
+    forget([instance.number])
+
+
+def _certificate_relation_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
+    if not action.startswith("post_"):
+        return
+    if not reverse:
+        forget([instance.number])
+    else:  # site.certificates.add(…) and the like: the certificates are the other side
+        forget_all()
+
+
+def _name_changed(sender, **kwargs) -> None:
+    forget_all()
+
+
+def connect() -> None:
+    from bodies.models import CertificationBody, Scheme, Technology
+    from manufacturers.models import Manufacturer, Site
+
+    from .models import Certificate
+
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(_certificate_changed, sender=Certificate, dispatch_uid=f"register_cache_certificate_{name}")
+        for model in (Manufacturer, CertificationBody, Site, Scheme, Technology):
+            signal.connect(_name_changed, sender=model, dispatch_uid=f"register_cache_{model.__name__}_{name}")
+    for field in ("technologies", "sites"):
+        through = getattr(Certificate, field).through
+        m2m_changed.connect(_certificate_relation_changed, sender=through, dispatch_uid=f"register_cache_{field}")

@@ -1,0 +1,1 @@
+"""PostgreSQL through psycopg2, as Django's own backend, told of rollbacks (see `base.DatabaseWrapper`)."""

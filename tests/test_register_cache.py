@@ -1,0 +1,107 @@
+"""CE-04/CE-05: the stored verification page is never stale (certification/register_cache.py).
+
+These tests commit (transaction=True): the cache only keeps pages read from committed rows, and forgets
+them again after each commit, so that is what has to be exercised.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from certification import register_cache, services
+from iecq.roles import Role
+from iecq.tenancy import scope
+from manufacturers.services import manufacturer_update
+
+from .factories import SYSTEM
+from .test_certification import issued
+
+pytestmark = [pytest.mark.req("CE-04"), pytest.mark.req("CE-05"), pytest.mark.django_db(transaction=True)]
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def verify(client, number, **extra):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/register/{number}/", **extra)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries.captured_queries), response
+
+
+def test_the_second_anonymous_visit_is_served_without_the_database_and_its_form_still_works(world):
+    cert = issued(world)
+    first, first_queries, _r = verify(Client(), cert.number)
+    visitor = Client()
+    second, second_queries, _r = verify(visitor, cert.number)
+    assert first_queries > 0 and second_queries == 0
+    assert "This certificate is valid." in second and cert.number in second
+    assert "\x00" not in second  # every slot was filled
+    token = TOKEN.search(second).group(1)
+    assert token != TOKEN.search(first).group(1)  # each visitor gets a token of their own
+    # The token in the stored page is this visitor's: the language form posts without a CSRF failure.
+    changed = visitor.post("/i18n/setlang/", {"language": "fr", "csrfmiddlewaretoken": token, "next": "/"})
+    assert changed.status_code == 302
+    visitor_fr, _q, _r = verify(visitor, cert.number)
+    assert "Ce certificat est valide." in visitor_fr  # French is stored apart from English
+
+
+def test_a_suspension_is_shown_at_once_to_the_next_visitor(world):
+    cert = issued(world)
+    verify(Client(), cert.number)
+    _page, queries, _r = verify(Client(), cert.number)
+    assert queries == 0  # stored
+    _u, manager = world.a.users[Role.CB_CERTIFICATION_MANAGER]
+    services.certificate_transition(actor=manager, pk=cert.pk, name="suspend", reason="Major NC")
+    page, queries, _r = verify(Client(), cert.number)
+    assert queries > 0 and "suspended since" in page and "This certificate is valid." not in page
+    services.certificate_transition(actor=manager, pk=cert.pk, name="reinstate", reason="CAR closed")
+    page, _q, _r = verify(Client(), cert.number)
+    assert "This certificate is valid." in page
+
+
+def test_a_renamed_holder_is_shown_at_once(world):
+    cert = issued(world)
+    verify(Client(), cert.number)
+    _u, admin = world.a.users[Role.MF_ADMIN]
+    manufacturer_update(actor=admin, pk=cert.manufacturer_id, name="Renamed Components Ltd")
+    page, queries, _r = verify(Client(), cert.number)
+    assert queries > 0 and "Renamed Components Ltd" in page
+
+
+def test_a_page_read_before_a_change_and_stored_after_it_is_never_served(world):
+    cert = issued(world)
+    html, stamp = register_cache.lookup(cert.number, "en")
+    assert html is None
+    register_cache.forget([cert.number])  # a change commits while the reader renders the old rows
+    assert register_cache.store(cert.number, "en", stamp, "<p>old valid page</p>", using="default")
+    assert register_cache.lookup(cert.number, "en")[0] is None
+    page, _q, _r = verify(Client(), cert.number)
+    assert "old valid page" not in page
+
+
+def test_nothing_read_inside_a_transaction_is_stored(world):
+    cert = issued(world)
+    _html, stamp = register_cache.lookup(cert.number, "en")
+    with transaction.atomic():
+        assert register_cache.store(cert.number, "en", stamp, "<p>uncommitted</p>", using="default") is False
+    assert register_cache.lookup(cert.number, "en")[0] is None
+
+
+def test_signed_in_users_and_query_strings_are_not_served_the_stored_page(world):
+    cert = issued(world)
+    verify(Client(), cert.number)
+    user, _p = world.a.users[Role.CB_ADMIN]
+    member = Client()
+    member.force_login(user)
+    page, queries, _r = verify(member, cert.number)
+    assert queries > 0 and "Sign out" in page
+    _page, queries, _r = verify(Client(), cert.number, data={"utm": "<script>"})
+    assert queries > 0
+    with scope(SYSTEM):
+        assert Client().get("/register/NO-SUCH-NUMBER/").status_code == 404
+        assert Client().get("/register/NO-SUCH-NUMBER/").status_code == 404  # misses are never stored
