@@ -311,28 +311,39 @@ def main() -> None:
     server = start_gunicorn(SCALE)
     peak_worker_kb = 0
     try:
-        # (1) public verification: latency against the bare view, then throughput.
+        # (1) public verification: latency against the bare view, then throughput. The stored pages
+        # (certification/register_cache.py) are cleared first: the first visit to each of 400 certificates
+        # is rendered from the database, the second comes from the cache, as does most of the throughput run.
+        from django.core.cache import cache
+
+        cache.clear()
         verify_paths = [reverse("register:verify", args=[n]) for n in numbers]
+        first_visits = verify_paths[:400]
         got = load(
             [
-                {"name": "verify", "paths": verify_paths, "floor_paths": ["/__bench__/floor/"], "requests": 400},
+                {"name": "verify_first", "paths": first_visits, "floor_paths": ["/__bench__/floor/"], "requests": 400},
+                {"name": "verify", "paths": first_visits, "floor_paths": ["/__bench__/floor/"], "requests": 400},
                 {"name": "verify_rps", "paths": verify_paths, "concurrency": 16, "seconds": 10},
                 {"name": "floor_rps", "paths": ["/__bench__/floor/"], "concurrency": 16, "seconds": 5},
             ]
         )
-        assert set(got["verify"]["statuses"]) == {"200"}, got["verify"]
-        floor = got["verify"]["floor_median"]
-        figure(
-            "verification /register/<number>/ median latency",
-            ms(got["verify"]["median"]),
-            ms(floor),
-            got["verify"]["median"] / floor,
-            "≤ 2.00",
-            got["verify"]["median"] / floor <= 2,
-        )
+        for name, label in (
+            ("verify_first", "first visit: rendered from the database"),
+            ("verify", "later visits: the stored page"),
+        ):
+            assert set(got[name]["statuses"]) == {"200"}, got[name]
+            floor = got[name]["floor_median"]
+            figure(
+                f"verification /register/<number>/ median, {label}",
+                ms(got[name]["median"]),
+                ms(floor),
+                got[name]["median"] / floor,
+                "≤ 2.00",
+                got[name]["median"] / floor <= 2,
+            )
         rps = got["verify_rps"]["rps"]
         figure(
-            f"verification throughput, 16 connections ({got['verify_rps']['errors']} errors)",
+            f"verification throughput, 16 connections, 1,000 certificates ({got['verify_rps']['errors']} errors)",
             f"{rps:.0f} req/s",
             f"{got['floor_rps']['rps']:.0f} req/s",
             rps / 1000,

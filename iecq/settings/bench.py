@@ -10,3 +10,6 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "W
 # Persistent connections, as in production (the test settings open one per request).
 DATABASES["default"]["CONN_MAX_AGE"] = 60  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+# The shared cache, as in production (base settings with REDIS_URL): gunicorn's workers must see one another's
+# stored verification pages and their invalidation (the test settings use a per-process cache).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}  # noqa: F405
