@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import random
+import re
 import resource
 import signal
 import statistics
@@ -123,6 +124,30 @@ def probe(kind: str, *args: str) -> None:
             out["seconds"] = time.perf_counter() - started
             out["rss_end_kb"] = rss_kb()
             out["renders"] = len(ids)
+    elif kind == "export":
+        # The whole certificate register as the operator sees it (every certificate), exported as CSV through
+        # the portal list (iecq/portal/listing.py), consumed chunk by chunk as a client would.
+        from django.conf import settings
+        from django.test import Client
+
+        from iecq.models import User
+
+        settings.ALLOWED_HOSTS = ["testserver"]
+        client = Client()
+        client.force_login(User.objects.get(username="scale-operator"))
+        client.get("/certification/certificates/")  # imports, templates, connection: not part of the figure
+        out["rss_before_kb"] = rss_kb()
+        started = time.perf_counter()
+        response = client.get("/certification/certificates/?export=csv")
+        assert response.status_code == 200 and response.streaming, response.status_code
+        rows = size = 0
+        for chunk in response.streaming_content:
+            rows += chunk.count(b"\n")
+            size += len(chunk)
+        out["seconds"] = time.perf_counter() - started
+        out["rows"] = rows - 1  # the header
+        out["bytes"] = size
+        out["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print("PROBE" + json.dumps(out))
 
 
@@ -271,6 +296,7 @@ def main() -> None:
 
     django.setup()
     from django.db import connection
+    from django.db.models import Count
     from django.urls import reverse
 
     from certification.models import Certificate
@@ -304,9 +330,7 @@ def main() -> None:
         _token, secret = api_token_create(
             actor=cb_admin, name=f"bench {time.time():.0f}", role=cb_admin.role, scopes=list(api_scopes())
         )
-        supervisor = principal_of("scale-supervisor")
     auth = {"Authorization": f"Bearer {secret}"}
-    session = session_cookie(User.objects.get(username="scale-supervisor"))
 
     server = start_gunicorn(SCALE)
     peak_worker_kb = 0
@@ -376,29 +400,38 @@ def main() -> None:
             figure(f"API {path.split('?')[0]} ({rows} rows)", ms(api), ms(sql), api / sql, "≤ 3.00", api / sql <= 3)
         peak_worker_kb = max([peak_worker_kb] + [rss_kb(p) for p in worker_pids(server)])
 
-        # (3) the supervisory dashboard, when another branch has added it.
+        # (3) the supervisory dashboard of the largest country (most certificates), as the operator (who may
+        # choose any country), against its own aggregate queries run alone (iecq/bench_views.py).
         dashboard = dashboard_path()
         if dashboard is None:
-            figure("supervisory dashboard: no /supervision/ route in this build", "skipped", "", None, "≤ 3.00", None)
+            figure("supervisory dashboard: no /supervision/ route in this build", "skipped", "", None, "≤ 2.00", None)
         else:
-            country = supervisor.country
+            with scope(system_principal("benchmark")):
+                country = (
+                    Certificate.objects.values("manufacturer__country")
+                    .annotate(n=Count("pk"))
+                    .order_by("-n")
+                    .values_list("manufacturer__country", flat=True)
+                    .first()
+                )
+            operator_session = session_cookie(User.objects.get(username="scale-operator"))
             dash_plan = {
                 "name": "dash",
-                "paths": [dashboard],
+                "paths": [f"{dashboard}?country={country}"],
                 "floor_paths": [f"/__bench__/dashboard/{country}/"],
-                "headers": {"Cookie": session},
+                "headers": {"Cookie": operator_session},
                 "requests": 25,
             }
             got = load([dash_plan])
             status = set(got["dash"]["statuses"])
             ratio = got["dash"]["median"] / got["dash"]["floor_median"]
             figure(
-                f"supervisory dashboard {dashboard} ({country}; HTTP {','.join(sorted(status))})",
+                f"supervisory dashboard {dashboard} (largest country, {country}; HTTP {','.join(sorted(status))})",
                 ms(got["dash"]["median"]),
                 ms(got["dash"]["floor_median"]),
                 ratio,
-                "≤ 3.00",
-                ratio <= 3 and status == {"200"},
+                "≤ 2.00",
+                ratio <= 2 and status == {"200"},
             )
 
         # (7) a gunicorn worker under sustained load.
@@ -435,9 +468,15 @@ def main() -> None:
         "≤ 1.20",
         big["peak_rss_kb"] / small["peak_rss_kb"] <= 1.2,
     )
-    export = export_path()
-    if export is None:
-        figure("CSV export streaming: no export route in this build", "skipped", "", None, "≤ 1.20", None)
+    big, small = run_probe(SCALE, "export"), run_probe(SMALL, "export")
+    figure(
+        f"CSV export of every certificate: {big['rows']} rows in {big['seconds']:.0f} s, peak RSS vs {small['rows']}",
+        f"{big['peak_rss_kb'] / 1024:.0f} MB",
+        f"{small['peak_rss_kb'] / 1024:.0f} MB",
+        big["peak_rss_kb"] / small["peak_rss_kb"],
+        "≤ 1.20",
+        big["peak_rss_kb"] / small["peak_rss_kb"] <= 1.2 and big["rows"] >= SCALE,
+    )
 
     # (5) the certificate PDF against a one-line WeasyPrint page; 1,000 renders by the workers; (7) their memory.
     pdf = run_probe(SCALE, "pdf")
@@ -483,14 +522,26 @@ def main() -> None:
         growth <= 1.1,
     )
 
-    # (6) bulk import, when another branch has added its benchmark.
-    bench_import = ROOT / "bench" / "bench_import.py"
-    if bench_import.exists():
-        result = subprocess.run([PY, str(bench_import)], env=child_env(SCALE), capture_output=True, text=True)
-        print(result.stdout)
-        figure("bulk import (bench/bench_import.py)", "see above", "", None, "", result.returncode == 0 or None)
-    else:
-        figure("bulk import: bench/bench_import.py not in this build", "skipped", "", None, "", None)
+    # (6) bulk import: 100,000 legacy certificates, CSV upload to "done", the whole work of one worker.
+    result = subprocess.run(
+        [PY, str(ROOT / "bench" / "bench_import.py"), "100000"],
+        env=child_env(SCALE),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    found = re.search(r"\(CSV upload to done\): ([0-9.]+) s", result.stdout)
+    if result.returncode != 0 or found is None:
+        raise RuntimeError(f"bench_import failed:\n{result.stdout[-2000:]}{result.stderr[-3000:]}")
+    seconds = float(found.group(1))
+    figure(
+        "bulk import of 100,000 certificates (CSV upload to done, one worker)",
+        f"{seconds:.0f} s",
+        "120 s",
+        seconds / 120,
+        "≤ 1.00",
+        seconds <= 120,
+    )
 
     with connection.cursor() as cur:
         cur.execute("SHOW server_version")
@@ -532,13 +583,6 @@ def dashboard_path() -> str | None:
         except Resolver404:
             continue
     return None
-
-
-def export_path() -> str | None:
-    from django.urls import get_resolver
-
-    names = [n for n in get_resolver().reverse_dict if isinstance(n, str) and ("export" in n or "csv" in n)]
-    return names[0] if names else None
 
 
 def write_results(pg_version: str, notes: dict) -> None:

@@ -1,7 +1,7 @@
 """Floors for `make bench`, served only when settings.IECQ_BENCH_VIEWS is on (iecq.settings.bench).
 
 Each is the cheapest way to answer through the same server and middleware: a constant, the raw SQL
-that reads given rows of a table, the raw aggregate SQL of a supervisory dashboard.
+that reads given rows of a table, the supervisory dashboard's own aggregate SQL run raw.
 """
 
 from __future__ import annotations
@@ -33,28 +33,26 @@ def rows(request, table: str):
     return HttpResponse(json.dumps(data, default=str), content_type="application/json")
 
 
+_DASHBOARD_SQL: dict[tuple, list[str]] = {}
+
+
 def dashboard(request, country: str):
-    """A country's certificates by status and by technology, and its overdue open audits: raw SQL."""
+    """The supervisory dashboard's own aggregate queries, run alone: the exact SQL `dashboard_for` sends for this
+    principal and country (captured once per process, parameters included), executed raw, rows returned as JSON;
+    no ORM, no charts, no template."""
+    from django.test.utils import CaptureQueriesContext
+
+    from .dashboards import dashboard_for
+
+    principal = request.principal
+    key = (repr(principal), country)
+    if key not in _DASHBOARD_SQL:
+        with CaptureQueriesContext(connection) as captured:
+            dashboard_for(principal, country)
+        _DASHBOARD_SQL[key] = [q["sql"] for q in captured.captured_queries if "set_config(" not in q["sql"]]
+    results = []
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT c.state, count(*) FROM certification_certificate c JOIN manufacturers_manufacturer m "
-            "ON m.id = c.manufacturer_id WHERE m.country = %s GROUP BY c.state",
-            [country],
-        )
-        by_state = cur.fetchall()
-        cur.execute(
-            "SELECT ct.technology_id, count(*) FROM certification_certificate_technologies ct JOIN "
-            "certification_certificate c ON c.id = ct.certificate_id JOIN manufacturers_manufacturer m "
-            "ON m.id = c.manufacturer_id WHERE m.country = %s AND c.state = 'valid' GROUP BY 1",
-            [country],
-        )
-        by_technology = cur.fetchall()
-        cur.execute(
-            "SELECT count(*) FROM surveillance_surveillanceaudit a JOIN manufacturers_manufacturer m "
-            "ON m.id = a.manufacturer_id WHERE m.country = %s AND a.state IN ('planned', 'scheduled') "
-            "AND a.due_on < now()::date",
-            [country],
-        )
-        overdue = cur.fetchone()[0]
-    body = json.dumps({"by_state": by_state, "by_technology": by_technology, "overdue_audits": overdue})
-    return HttpResponse(body, content_type="application/json")
+        for sql in _DASHBOARD_SQL[key]:
+            cur.execute(sql)
+            results.append(cur.fetchall())
+    return HttpResponse(json.dumps(results, default=str), content_type="application/json")
