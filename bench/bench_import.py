@@ -129,12 +129,15 @@ def bench_import_certificates(rows: int = 100_000) -> float:
 
 
 if __name__ == "__main__":
+    import subprocess
+    from urllib.parse import urlsplit, urlunsplit
+
     ROOT = Path(__file__).resolve().parent.parent
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iecq.settings.test")
     bench_db = os.environ.get("BENCH_DATABASE_NAME", "iecq_bench")
     base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/iecq")
-    os.environ["DATABASE_URL"] = base_url.rsplit("/", 1)[0] + "/" + bench_db
+    owner_url = base_url.rsplit("/", 1)[0] + "/" + bench_db
 
     import psycopg2
 
@@ -145,12 +148,21 @@ if __name__ == "__main__":
         if cur.fetchone() is None:
             cur.execute(f'CREATE DATABASE "{bench_db}"')
     admin.close()
+    # Migrations as the owner; the import itself, with BENCH_APP_ROLE, as the application role production's
+    # worker connects as, under row-level security (docs/security.md).
+    owner_env = {**os.environ, "DATABASE_URL": owner_url}
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env=owner_env, cwd=ROOT, check=True)
+    role = os.environ.get("BENCH_APP_ROLE")
+    if role:
+        grant = [sys.executable, "manage.py", "db_grant_app_role", role]
+        subprocess.run(grant, env=owner_env, cwd=ROOT, check=True, capture_output=True)
+        parts = urlsplit(owner_url)
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(netloc=f"{role}@{parts.netloc.rsplit('@', 1)[-1]}"))
+    else:
+        os.environ["DATABASE_URL"] = owner_url
 
     import django
 
     django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     print(f"import of {n:,} certificates (CSV upload to done): {bench_import_certificates(n):.1f} s")

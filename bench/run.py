@@ -548,7 +548,7 @@ def main() -> None:
     # (6) bulk import: 100,000 legacy certificates, CSV upload to "done", the whole work of one worker.
     result = subprocess.run(
         [PY, str(ROOT / "bench" / "bench_import.py"), "100000"],
-        env=child_env(SCALE),
+        env=child_env(SCALE, BENCH_APP_ROLE=APP_ROLE),
         capture_output=True,
         text=True,
         cwd=ROOT,
