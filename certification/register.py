@@ -7,13 +7,13 @@ system scope so that nothing else can leak through related managers.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connections, router
 from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -41,31 +41,42 @@ class RegisterQuery:
 
 def public_record(cert: Certificate, *, status_since: date | None = None) -> dict:
     """What anybody may know of a certificate, and what the signed answer carries."""
+    values = {field: _follow(cert, field) for field in _ENTRY_FIELDS}
+    values["technology_names"] = [t.name for t in cert.technologies.all()]
+    values["site_lines"] = [f"{s.name}, {s.city}, {s.country.code}" for s in cert.sites.all()]
+    return _record(values, status_since=status_since)
+
+
+def _follow(cert: Certificate, path: str):
+    value = cert
+    for part in path.split("__"):
+        value = getattr(value, part)
+    return getattr(value, "code", value)  # a country is its ISO code
+
+
+def _record(values: dict, *, status_since: date | None) -> dict:
     today = timezone.now().date()
-    valid = cert.state == CertificateState.VALID and cert.expires_on >= today
+    state = values["state"]
     return {
-        "number": cert.number,
-        "status": cert.state,
-        "status_label": str(cert.get_state_display()),
-        "status_since": (status_since or cert.period_start).isoformat(),
-        "mark_allowed": valid,
-        "scheme": cert.scheme.name,
-        "manufacturer": {"name": cert.manufacturer.name, "country": cert.manufacturer.country.code},
-        "certification_body": {"name": cert.certification_body.name, "country": cert.certification_body.country.code},
-        "technologies": sorted(
-            cert.technology_names if hasattr(cert, "technology_names") else (t.name for t in cert.technologies.all())
-        ),
-        "component_types": cert.component_types,
-        "specifications": cert.specifications,
-        "sites": sorted(
-            cert.site_lines
-            if hasattr(cert, "site_lines")
-            else (f"{s.name}, {s.city}, {s.country.code}" for s in cert.sites.all())
-        ),
-        "issued_on": cert.issued_on.isoformat(),
-        "period_start": cert.period_start.isoformat(),
-        "expires_on": cert.expires_on.isoformat(),
-        "revision": cert.revision,
+        "number": values["number"],
+        "status": state,
+        "status_label": str(CertificateState(state).label),
+        "status_since": (status_since or values["period_start"]).isoformat(),
+        "mark_allowed": state == CertificateState.VALID and values["expires_on"] >= today,
+        "scheme": values["scheme__name"],
+        "manufacturer": {"name": values["manufacturer__name"], "country": str(values["manufacturer__country"])},
+        "certification_body": {
+            "name": values["certification_body__name"],
+            "country": str(values["certification_body__country"]),
+        },
+        "technologies": sorted(values["technology_names"] or []),
+        "component_types": values["component_types"],
+        "specifications": values["specifications"],
+        "sites": sorted(values["site_lines"] or []),
+        "issued_on": values["issued_on"].isoformat(),
+        "period_start": values["period_start"].isoformat(),
+        "expires_on": values["expires_on"].isoformat(),
+        "revision": values["revision"],
         "checked_at": timezone.now().replace(microsecond=0).isoformat(),
     }
 
@@ -97,38 +108,84 @@ def register_search(query: RegisterQuery, *, page: int | str | None = 1) -> tupl
     return records, page_obj
 
 
+_ENTRY_FIELDS = (
+    "number",
+    "state",
+    "period_start",
+    "expires_on",
+    "issued_on",
+    "revision",
+    "component_types",
+    "specifications",
+    "scheme__name",
+    "manufacturer__name",
+    "manufacturer__country",
+    "certification_body__name",
+    "certification_body__country",
+)
+_NUMBER_SLOT = "\x00number\x00"
+
+
+def _last_change() -> Subquery:
+    """When the certificate's status last changed (recertification and transfer keep the status)."""
+    return Subquery(
+        TransitionLog.objects.filter(
+            content_type__app_label="certification", content_type__model="certificate", object_id=OuterRef("pk")
+        )
+        .filter(field="state")
+        .exclude(source=F("target"))
+        .order_by("-at")
+        .values("at")[:1]
+    )
+
+
+def _entry_queryset(number: str):
+    """One certificate's public fields, its technologies, sites and last status change, in one PostgreSQL query."""
+    through_technology = Certificate.technologies.through.objects.filter(certificate_id=OuterRef("pk"))
+    through_site = Certificate.sites.through.objects.filter(certificate_id=OuterRef("pk"))
+    site_line = Concat("site__name", Value(", "), "site__city", Value(", "), "site__country", output_field=CharField())
+    return (
+        Certificate.objects.filter(number=number)
+        .annotate(
+            last_change=_last_change(),
+            technology_names=ArraySubquery(through_technology.values("technology__name")),
+            site_lines=ArraySubquery(through_site.annotate(line=site_line).values("line")),
+        )
+        .values(*_ENTRY_FIELDS, "last_change", "technology_names", "site_lines")
+    )
+
+
+@functools.cache
+def _entry_sql(alias: str) -> tuple[str, tuple, int, list[str]]:
+    """The SQL of `_entry_queryset`, compiled once per process and database: compiling it cost three times as
+    much as running it (about 5 ms against 1.6 ms per first visit). Built inside the register's scope, whose
+    visibility filter is empty (system), so the compiled statement holds nothing of any request."""
+    with scope(REGISTER):
+        query = _entry_queryset(_NUMBER_SLOT).query
+        sql, params = query.sql_with_params()
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]  # as Django's ValuesIterable
+    return sql, params, params.index(_NUMBER_SLOT), names
+
+
 def register_entry(number: str) -> dict | None:
     """The public record of one certificate by its exact number, or None.
 
     Verification's first visit to a certificate (later ones are served by `register_cache`): on PostgreSQL
-    one query, its technologies, sites and last status change read by subqueries beside the row."""
+    one precompiled query; elsewhere (SQLite, `make run` without PostgreSQL) the same through the ORM."""
+    number = number.strip()
+    alias = router.db_for_read(Certificate)
     with scope(REGISTER):
-        last_change = (
-            TransitionLog.objects.filter(
-                content_type=ContentType.objects.get_for_model(Certificate),
-                object_id=OuterRef("pk"),
-                field="state",
-            )
-            .exclude(source=F("target"))  # recertification and transfer keep the status
-            .order_by("-at")
-            .values("at")[:1]
-        )
-        qs = Certificate.objects.select_related("manufacturer", "certification_body", "scheme").filter(
-            number=number.strip()
-        )
-        if connection.vendor != "postgresql":  # SQLite (make run without PostgreSQL): the same, in four queries
-            cert = qs.prefetch_related("technologies", "sites").annotate(last_change=Subquery(last_change)).first()
-        else:
-            through_technology = Certificate.technologies.through.objects.filter(certificate_id=OuterRef("pk"))
-            through_site = Certificate.sites.through.objects.filter(certificate_id=OuterRef("pk"))
-            site_line = Concat(
-                "site__name", Value(", "), "site__city", Value(", "), "site__country", output_field=CharField()
-            )
-            cert = qs.annotate(
-                last_change=Subquery(last_change),
-                technology_names=ArraySubquery(through_technology.values("technology__name")),
-                site_lines=ArraySubquery(through_site.annotate(line=site_line).values("line")),
-            ).first()
+        if connections[alias].vendor == "postgresql":
+            sql, params, slot, names = _entry_sql(alias)
+            with connections[alias].cursor() as cursor:
+                cursor.execute(sql, (*params[:slot], number, *params[slot + 1 :]))
+                row = cursor.fetchone()
+            if row is None:
+                return None
+            values = dict(zip(names, row, strict=True))
+            status_since = values["last_change"]
+            return _record(values, status_since=status_since.date() if status_since else None)
+        cert = _base().annotate(last_change=_last_change()).filter(number=number).first()
         if cert is None:
             return None
         status_since = cert.last_change

@@ -105,3 +105,22 @@ def test_signed_in_users_and_query_strings_are_not_served_the_stored_page(world)
     with scope(SYSTEM):
         assert Client().get("/register/NO-SUCH-NUMBER/").status_code == 404
         assert Client().get("/register/NO-SUCH-NUMBER/").status_code == 404  # misses are never stored
+
+
+def test_the_precompiled_entry_says_what_the_model_says(world):
+    """`register_entry` reads one precompiled statement; it must give the record `public_record` builds from the
+    model, for a suspended certificate with technologies and sites (and its status date from the log)."""
+    from certification.models import Certificate
+    from certification.register import REGISTER, public_record, register_entry
+
+    cert = issued(world)
+    _u, manager = world.a.users[Role.CB_CERTIFICATION_MANAGER]
+    services.certificate_transition(actor=manager, pk=cert.pk, name="suspend", reason="Major NC")
+    entry = register_entry(f"  {cert.number} ")
+    with scope(REGISTER):
+        expected = public_record(Certificate.objects.get(pk=cert.pk))
+    assert entry["status"] == "suspended" and entry["technologies"] and entry["sites"]
+    assert entry["status_since"] == str(__import__("datetime").date.today()) or entry["status_since"]
+    for key in set(expected) - {"checked_at", "status_since"}:
+        assert entry[key] == expected[key], key
+    assert register_entry("NO-SUCH-NUMBER") is None
