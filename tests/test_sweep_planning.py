@@ -248,3 +248,33 @@ def test_the_migration_backfills_the_flags_from_the_open_audits(world):
     flags_match_audits()
     cert = fresh_certificate(world)
     assert cert.surveillance_planned and cert.recertification_planned
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.req("SC-02")
+def test_two_sweeps_at_once_plan_the_audit_once_and_both_leave_the_flag_set(world):
+    import threading
+
+    today = timezone.now().date()
+    cert = fresh_certificate(world)
+    with scope(SYSTEM):
+        SurveillanceAudit.objects.filter(certificate=cert).update(state="cancelled")
+        Certificate.objects.filter(pk=cert.pk).update(surveillance_planned=False, next_audit_due=today)
+    barrier = threading.Barrier(2)
+    planned = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            planned.append(scheduler.sweep().escalations["audits_plan_due"])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(planned) == [0, 1]  # one sweep planned it; the other met the unique constraint
+    assert len(open_audits(cert)) == 1
+    flags_match_audits()
