@@ -4,6 +4,7 @@ samples, complaints, process change notifications; and the sweep's audit plannin
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import partial
 
@@ -58,8 +59,8 @@ def _certificate(actor: Principal, certificate) -> Certificate:
 # --- audits (SV-01, SV-06) --------------------------------------------------------------------------
 
 
-def periodic_audit_planned_set(*, certificate_id: int | None, kind: str, planned: bool) -> None:
-    """Record on the certificate, in the caller's transaction, whether its periodic audit of `kind` is planned.
+def periodic_audit_planned_set(*, certificate_ids: Iterable[int | None], kind: str, planned: bool) -> None:
+    """Record on the certificates, in the caller's transaction, whether their periodic audit of `kind` is planned.
 
     Called where an open surveillance or recertification audit is created (True) and where one closes or is
     cancelled (False). The unique constraint `one_open_periodic_audit` makes each value exact: there is at
@@ -67,10 +68,11 @@ def periodic_audit_planned_set(*, certificate_id: int | None, kind: str, planned
     that ends the first commits. Written as the system, because the certificate may have moved to another CB
     since the audit was planned (its old CB still ends the audit); the sweep relies on the flag being true.
     """
-    if certificate_id is None or kind not in PLANNED_FLAG:
+    ids = [pk for pk in certificate_ids if pk is not None]
+    if not ids or kind not in PLANNED_FLAG:
         return
     with scope(BOOKKEEPING):
-        Certificate._base_manager.filter(pk=certificate_id).update(**{PLANNED_FLAG[kind]: planned})
+        Certificate._base_manager.filter(pk__in=ids).update(**{PLANNED_FLAG[kind]: planned})
 
 
 @service
@@ -106,7 +108,7 @@ def audit_plan(
                 due_on=due_on,
                 plan=plan,
             )
-            periodic_audit_planned_set(certificate_id=cert.pk, kind=kind, planned=True)
+            periodic_audit_planned_set(certificate_ids=[cert.pk], kind=kind, planned=True)
             return record_created(audit, actor=actor)
     except IntegrityError:
         raise ValidationFailed(
@@ -171,7 +173,7 @@ def audit_transition(*, actor: Principal, pk: object, name: str, reason: str = "
     audit = get_visible(SurveillanceAudit, actor, pk, for_update=True)
     transition(audit, name, actor=actor, reason=reason)
     if audit.state not in OPEN_AUDIT_STATES:  # closed or cancelled: the sweep plans the next one if nobody does
-        periodic_audit_planned_set(certificate_id=audit.certificate_id, kind=audit.kind, planned=False)
+        periodic_audit_planned_set(certificate_ids=[audit.certificate_id], kind=audit.kind, planned=False)
     if name == "close":
         Complaint.objects.filter(
             manufacturer_id=audit.manufacturer_id,
@@ -226,23 +228,41 @@ def audits_plan_due(*, actor: Principal, today: date | None = None) -> list[Surv
     today = today or timezone.now().date()
     planned = []
     for kind, certificates in planned_due_candidates(actor=actor, today=today).items():
+        flagged = []
         for cert in certificates:
             due = cert.next_audit_due if kind == AuditKind.SURVEILLANCE else cert.expires_on - timedelta(days=30)
             try:
                 with transaction.atomic():
-                    audit = SurveillanceAudit.objects.create(
-                        certification_body_id=cert.certification_body_id,
-                        manufacturer_id=cert.manufacturer_id,
-                        certificate=cert,
-                        kind=kind,
-                        due_on=max(due, today),
+                    planned.append(
+                        SurveillanceAudit.objects.create(
+                            certification_body_id=cert.certification_body_id,
+                            manufacturer_id=cert.manufacturer_id,
+                            certificate=cert,
+                            kind=kind,
+                            due_on=max(due, today),
+                        )
                     )
-                    periodic_audit_planned_set(certificate_id=cert.pk, kind=kind, planned=True)
-                planned.append(audit)
             except IntegrityError:
-                # Another sweep (or a person) planned it a moment ago: it is planned, say so, read it no more.
-                periodic_audit_planned_set(certificate_id=cert.pk, kind=kind, planned=True)
+                # Another sweep or a person planned it a moment ago, or the flag missed an open audit written
+                # around the services. Say it is planned only if that audit is still open, and keep it so (locked)
+                # until this transaction ends: a cancel committed meanwhile must not be overwritten by True.
+                if not _open_periodic_audit_lock(certificate_id=cert.pk, kind=kind):
+                    continue
+            flagged.append(cert.pk)
+        # Still in this service's transaction, with the audits it inserted: one statement for all of them.
+        periodic_audit_planned_set(certificate_ids=flagged, kind=kind, planned=True)
     return planned
+
+
+def _open_periodic_audit_lock(*, certificate_id: int, kind: str) -> bool:
+    """Lock the certificate's open audit of `kind`, if there is one (for the sweep, which acts as the system)."""
+    return (
+        SurveillanceAudit._base_manager.select_for_update()
+        .filter(certificate_id=certificate_id, kind=kind, state__in=OPEN_AUDIT_STATES)
+        .values_list("pk", flat=True)
+        .first()
+        is not None
+    )
 
 
 def planned_due_candidates(*, actor: Principal, today: date) -> dict[str, QuerySet[Certificate]]:
