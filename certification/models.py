@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -326,6 +327,28 @@ class Certificate(FSMModelMixin, models.Model):
     expires_on = models.DateField(_("expires on"), db_index=True)
     # When the next surveillance audit must have taken place (SV-01, SV-07); moved when an audit closes.
     next_audit_due = models.DateField(_("next audit due"), null=True, blank=True, db_index=True)
+    # Kept by surveillance.services in the transaction that opens or ends an audit of the kind, so that the
+    # sweep reads, through the partial indexes below, only the certificates whose periodic audit is not planned.
+    surveillance_planned = models.BooleanField(
+        _("surveillance audit planned"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "An open (planned, scheduled, in progress or reported) surveillance audit exists for this certificate. "
+            "Set when one is planned, cleared when it closes or is cancelled; the deadline sweep plans an audit "
+            "only for valid certificates without one, found through a partial index on next_audit_due."
+        ),
+    )
+    recertification_planned = models.BooleanField(
+        _("recertification audit planned"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "An open recertification audit exists for this certificate. Set when one is planned, cleared when it "
+            "closes or is cancelled; the deadline sweep plans one only for valid certificates without one, found "
+            "through a partial index on expires_on."
+        ),
+    )
     # Since when a suspended certificate is suspended: the suspension's maximum length runs from it (SA-02).
     suspended_on = models.DateField(_("suspended on"), null=True, blank=True, db_index=True)
     state = FSMField(_("status"), choices=C.choices, default=C.VALID, protected=True, db_index=True)
@@ -344,7 +367,29 @@ class Certificate(FSMModelMixin, models.Model):
         ordering = ["-issued_on", "number"]
         verbose_name = _("certificate")
         # A CB's newest certificates first (the API's cursor order) without scanning the other CBs' rows.
-        indexes = [models.Index(fields=["certification_body", "id"], name="certificate_cb_id_idx")]
+        indexes = [
+            models.Index(fields=["certification_body", "id"], name="certificate_cb_id_idx"),
+            # The sweep's work, bounded by what is due rather than by the table (docs/performance.md): valid
+            # certificates whose surveillance or recertification audit is still to plan, and those still in force
+            # (expiry, reminders). Expired and withdrawn certificates, most of an old register, are in none.
+            models.Index(
+                fields=["next_audit_due"],
+                condition=Q(state=C.VALID, surveillance_planned=False),
+                name="certificate_sv_unplanned_idx",
+            ),
+            models.Index(
+                fields=["expires_on"],
+                condition=Q(state=C.VALID, recertification_planned=False),
+                name="certificate_rc_unplanned_idx",
+            ),
+            models.Index(
+                fields=["expires_on"],
+                condition=Q(state__in=[C.VALID, C.SUSPENDED]),
+                name="certificate_in_force_exp_idx",
+            ),
+            # A withdrawn certificate keeps the date it was suspended on: only the suspended ones are due (SA-02).
+            models.Index(fields=["suspended_on"], condition=Q(state=C.SUSPENDED), name="certificate_suspended_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -340,6 +340,10 @@ def seed_scale(
                 suspended_on,
                 state,
                 1 + (issued.year < period_start.year),
+                # The flags follow the open audits written below: a surveillance audit for each certificate with a
+                # next audit date, a recertification audit for those of them expiring within 180 days.
+                next_due[k] is not None,
+                next_due[k] is not None and expires <= today + timedelta(days=180),
             )
 
     table(
@@ -347,6 +351,7 @@ def seed_scale(
         [
             "id", "number", "manufacturer_id", "certification_body_id", "scheme_id", "component_types", "issued_on",
             "period_start", "expires_on", "next_audit_due", "suspended_on", "state", "revision",
+            "surveillance_planned", "recertification_planned",
         ],
     ).copy(certificates_rows())  # fmt: skip
     log(f"{certificates} certificates")

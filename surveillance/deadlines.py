@@ -13,9 +13,11 @@ from .choices import OPEN_AUDIT_STATES, NonconformityState
 from .models import Nonconformity, SurveillanceAudit
 
 
+# prefetch_related, not select_related: the planner overestimates what is due (state and date are correlated), so
+# a join hashed the whole manufacturer table on every sweep; the prefetch reads only the due ones' by primary key.
 def deadlines_due(*, until: date) -> Iterator[Deadline]:
     """Open audits and open nonconformities due on or before `until`; run inside a system scope."""
-    for audit in SurveillanceAudit.objects.filter(state__in=OPEN_AUDIT_STATES, due_on__lte=until).select_related(
+    for audit in SurveillanceAudit.objects.filter(state__in=OPEN_AUDIT_STATES, due_on__lte=until).prefetch_related(
         "manufacturer"
     ):
         yield Deadline(
@@ -30,7 +32,7 @@ def deadlines_due(*, until: date) -> Iterator[Deadline]:
         )
     for nc in Nonconformity.objects.filter(
         state__in=[NonconformityState.OPEN, NonconformityState.ACTION_SUBMITTED], due_on__lte=until
-    ).select_related("manufacturer"):
+    ).prefetch_related("manufacturer"):
         audience = ("manufacturer", "cb") if nc.state == NonconformityState.OPEN else ("cb",)
         yield Deadline(
             "nonconformity_due",

@@ -3,11 +3,14 @@ samples, complaints, process change notifications; and the sweep's audit plannin
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,9 +23,9 @@ from certification.services import certificate_transition
 from iecq.dates import add_months
 from iecq.errors import Forbidden, ValidationFailed
 from iecq.integrations.events import record_created
-from iecq.principals import Principal
+from iecq.principals import Principal, system_principal
 from iecq.selectors import get_visible, visible
-from iecq.tenancy import service
+from iecq.tenancy import scope, service
 from iecq.transitions import declared_transitions, transition
 from iecq.uploads import check_upload
 
@@ -39,6 +42,9 @@ from .models import (
 )
 
 RECERTIFICATION_LEAD_DAYS = 180  # a recertification audit is planned this long before the certificate expires
+# The certificate's flag that says an open audit of the kind exists (Certificate.surveillance_planned).
+PLANNED_FLAG = {AuditKind.SURVEILLANCE: "surveillance_planned", AuditKind.RECERTIFICATION: "recertification_planned"}
+BOOKKEEPING = system_principal("periodic audit bookkeeping")
 
 
 def _require(actor: Principal, certification_body_id: int, roles=CB_DECIDERS, message: str | None = None) -> None:
@@ -51,6 +57,22 @@ def _certificate(actor: Principal, certificate) -> Certificate:
 
 
 # --- audits (SV-01, SV-06) --------------------------------------------------------------------------
+
+
+def periodic_audit_planned_set(*, certificate_ids: Iterable[int | None], kind: str, planned: bool) -> None:
+    """Record on the certificates, in the caller's transaction, whether their periodic audit of `kind` is planned.
+
+    Called where an open surveillance or recertification audit is created (True) and where one closes or is
+    cancelled (False). The unique constraint `one_open_periodic_audit` makes each value exact: there is at
+    most one open audit per certificate and kind, and a second one cannot be inserted until the transaction
+    that ends the first commits. Written as the system, because the certificate may have moved to another CB
+    since the audit was planned (its old CB still ends the audit); the sweep relies on the flag being true.
+    """
+    ids = [pk for pk in certificate_ids if pk is not None]
+    if not ids or kind not in PLANNED_FLAG:
+        return
+    with scope(BOOKKEEPING):
+        Certificate._base_manager.filter(pk__in=ids).update(**{PLANNED_FLAG[kind]: planned})
 
 
 @service
@@ -86,6 +108,7 @@ def audit_plan(
                 due_on=due_on,
                 plan=plan,
             )
+            periodic_audit_planned_set(certificate_ids=[cert.pk], kind=kind, planned=True)
             return record_created(audit, actor=actor)
     except IntegrityError:
         raise ValidationFailed(
@@ -145,9 +168,12 @@ def audit_team_assign(
 @service
 def audit_transition(*, actor: Principal, pk: object, name: str, reason: str = "") -> SurveillanceAudit:
     """Move an audit on. Closing reviews the complaints received meanwhile, sets the next audit date by the
-    risk rule (SV-07) and, for a recertification audit, renews the certificate (SV-06)."""
+    risk rule (SV-07), for a recertification audit renews the certificate (SV-06), and plans the next annual
+    surveillance audit of a valid certificate (SV-01), so that every valid certificate always has one."""
     audit = get_visible(SurveillanceAudit, actor, pk, for_update=True)
     transition(audit, name, actor=actor, reason=reason)
+    if audit.state not in OPEN_AUDIT_STATES:  # closed or cancelled: the sweep plans the next one if nobody does
+        periodic_audit_planned_set(certificate_ids=[audit.certificate_id], kind=audit.kind, planned=False)
     if name == "close":
         Complaint.objects.filter(
             manufacturer_id=audit.manufacturer_id,
@@ -173,7 +199,16 @@ def audit_transition(*, actor: Principal, pk: object, name: str, reason: str = "
                 )
                 cert.next_audit_due = add_months(audit.closed_on, frequency.months)
                 cert.save(update_fields=["next_audit_due", "updated_at"])
+                if cert.state == CertificateState.VALID:
+                    _next_surveillance_plan(actor=actor, cert=cert)
     return audit
+
+
+def _next_surveillance_plan(*, actor: Principal, cert: Certificate) -> None:
+    """Plan the annual audit `next_audit_due` names, unless one is already open (then the sweep has nothing to do
+    for this certificate until that one ends)."""
+    with contextlib.suppress(ValidationFailed):  # a surveillance audit of this certificate is still open
+        audit_plan(actor=actor, certificate=cert.pk, kind=AuditKind.SURVEILLANCE, due_on=cert.next_audit_due)
 
 
 AUDIT_TRANSITION_SERVICES = {
@@ -184,40 +219,62 @@ AUDIT_TRANSITION_SERVICES = {
 @service
 def audits_plan_due(*, actor: Principal, today: date | None = None) -> list[SurveillanceAudit]:
     """For the sweep: plan the annual audit of every valid certificate falling due within the planning window,
-    and the recertification audit of every certificate nearing expiry (SV-01, SV-06). Idempotent."""
+    and the recertification audit of every certificate nearing expiry (SV-01, SV-06). Idempotent.
+
+    Reads only valid certificates whose audit of the kind is not planned (`planned_due_candidates`), through the
+    partial indexes on the flags, so the cost follows what is to plan, not the number of certificates."""
     if not actor.is_system:
         raise Forbidden(_("Planning periodic audits is the scheduler's work."))
     today = today or timezone.now().date()
     planned = []
-    window = today + timedelta(days=settings.IECQ_AUDIT_PLANNING_DAYS)
-    valid = visible(Certificate, actor).filter(state=CertificateState.VALID)
-    wanted = [
-        (cert, AuditKind.SURVEILLANCE, cert.next_audit_due)
-        for cert in valid.filter(next_audit_due__lte=window).exclude(
-            audits__state__in=OPEN_AUDIT_STATES, audits__kind=AuditKind.SURVEILLANCE
-        )
-    ]
-    wanted += [
-        (cert, AuditKind.RECERTIFICATION, cert.expires_on - timedelta(days=30))
-        for cert in valid.filter(expires_on__lte=today + timedelta(days=RECERTIFICATION_LEAD_DAYS)).exclude(
-            audits__state__in=OPEN_AUDIT_STATES, audits__kind=AuditKind.RECERTIFICATION
-        )
-    ]
-    for cert, kind, due in wanted:
-        try:
-            with transaction.atomic():
-                planned.append(
-                    SurveillanceAudit.objects.create(
-                        certification_body_id=cert.certification_body_id,
-                        manufacturer_id=cert.manufacturer_id,
-                        certificate=cert,
-                        kind=kind,
-                        due_on=max(due, today),
+    for kind, certificates in planned_due_candidates(actor=actor, today=today).items():
+        flagged = []
+        for cert in certificates:
+            due = cert.next_audit_due if kind == AuditKind.SURVEILLANCE else cert.expires_on - timedelta(days=30)
+            try:
+                with transaction.atomic():
+                    planned.append(
+                        SurveillanceAudit.objects.create(
+                            certification_body_id=cert.certification_body_id,
+                            manufacturer_id=cert.manufacturer_id,
+                            certificate=cert,
+                            kind=kind,
+                            due_on=max(due, today),
+                        )
                     )
-                )
-        except IntegrityError:  # another sweep planned it a moment ago
-            continue
+            except IntegrityError:
+                # Another sweep or a person planned it a moment ago, or the flag missed an open audit written
+                # around the services. Say it is planned only if that audit is still open, and keep it so (locked)
+                # until this transaction ends: a cancel committed meanwhile must not be overwritten by True.
+                if not _open_periodic_audit_lock(certificate_id=cert.pk, kind=kind):
+                    continue
+            flagged.append(cert.pk)
+        # Still in this service's transaction, with the audits it inserted: one statement for all of them.
+        periodic_audit_planned_set(certificate_ids=flagged, kind=kind, planned=True)
     return planned
+
+
+def _open_periodic_audit_lock(*, certificate_id: int, kind: str) -> bool:
+    """Lock the certificate's open audit of `kind`, if there is one (for the sweep, which acts as the system)."""
+    return (
+        SurveillanceAudit._base_manager.select_for_update()
+        .filter(certificate_id=certificate_id, kind=kind, state__in=OPEN_AUDIT_STATES)
+        .values_list("pk", flat=True)
+        .first()
+        is not None
+    )
+
+
+def planned_due_candidates(*, actor: Principal, today: date) -> dict[str, QuerySet[Certificate]]:
+    """The valid certificates whose periodic audit is due to be planned and is not: by kind."""
+    valid = visible(Certificate, actor).filter(state=CertificateState.VALID).order_by("pk")
+    window = today + timedelta(days=settings.IECQ_AUDIT_PLANNING_DAYS)
+    return {
+        AuditKind.SURVEILLANCE: valid.filter(surveillance_planned=False, next_audit_due__lte=window),
+        AuditKind.RECERTIFICATION: valid.filter(
+            recertification_planned=False, expires_on__lte=today + timedelta(days=RECERTIFICATION_LEAD_DAYS)
+        ),
+    }
 
 
 # --- nonconformities (SV-04) --------------------------------------------------------------------------

@@ -311,6 +311,8 @@ def add_surveillance_records(cb, manufacturer, marker: str, *, certificate, audi
             due_on=today + timedelta(days=60),
             plan=f"{marker} audit plan",
         )
+        # Written around the services, so keep what audit_plan keeps: the certificate's audit is planned.
+        type(certificate)._base_manager.filter(pk=certificate.pk).update(surveillance_planned=True)
         member = AuditTeamMember.objects.create(audit=audit, auditor=auditor, role="lead", assigned_by_label="fixture")
         lab = TestLaboratory.objects.filter(owner=cb).first()
         sample = ProductSample.objects.create(

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from certification.choices import CertificateState
@@ -20,6 +21,7 @@ from iecq.principals import system_principal
 from iecq.scheduler import sweep
 from iecq.tenancy import scope
 from manufacturers.models import Manufacturer
+from surveillance.services import planned_due_candidates
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +101,18 @@ def test_constraints_and_tenant_fields_hold(seeded):
         )
         == 0
     )
+    # The planned flags say exactly which certificates have an open audit of the kind (what the services keep).
+    for kind in ("surveillance", "recertification"):
+        assert (
+            scalar(
+                f"SELECT count(*) FROM certification_certificate c WHERE c.{kind}_planned <> EXISTS (SELECT 1 FROM "
+                "surveillance_surveillanceaudit a WHERE a.certificate_id = c.id AND a.kind = %s AND a.state IN "
+                "('planned','scheduled','in_progress','report_submitted'))",
+                [kind],
+            )
+            == 0
+        ), kind
+    assert scalar("SELECT count(*) FROM certification_certificate WHERE recertification_planned") > 0
     # Sequences follow the copied ids: the next row the application writes gets a fresh key.
     with scope(system_principal("test")):
         made = Manufacturer.objects.create(name="After the seed", country="GB")
@@ -131,6 +145,9 @@ def test_portal_api_register_and_bulletin_work_on_it(seeded):
 
 def test_the_sweep_finds_exactly_what_is_due_and_nothing_to_escalate():
     call_command("seed_scale", certificates=N, due_soon=37, verbosity=0)
+    with scope(system_principal("test")):  # every periodic audit is planned: the sweep has no candidate to read
+        found = planned_due_candidates(actor=system_principal("test"), today=timezone.now().date())
+        assert {kind: qs.count() for kind, qs in found.items()} == {"surveillance": 0, "recertification": 0}
     report = sweep()
     assert report.deadlines == 37
     assert sum(report.escalations.values()) == 0, report.escalations  # a steady state: nothing overdue

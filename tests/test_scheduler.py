@@ -33,7 +33,13 @@ def set_certificate(world, **fields):
     with scope(SYSTEM):
         SurveillanceAudit.objects.update(state="cancelled")
         Nonconformity.objects.update(due_on=far)
-        Certificate.objects.update(next_audit_due=far, expires_on=far + timedelta(days=365))
+        # Cancelled around the services: clear the planned flags as audit_transition would.
+        Certificate.objects.update(
+            next_audit_due=far,
+            expires_on=far + timedelta(days=365),
+            surveillance_planned=False,
+            recertification_planned=False,
+        )
         Certificate.objects.filter(pk=world.a.records[Certificate].pk).update(**fields)
     from bodies.models import Auditor, CertificationBody, Equipment
     from sanctions.models import Appeal, CorrectiveActionRequest
