@@ -5,7 +5,9 @@ receive) and its most dangerous one: a stale "valid" is worse than a slow page. 
 cleared by a timer but by the changes themselves, and it is built so that a change cannot be missed:
 
 * Every stored page carries the *version* of its certificate and the register's *generation* read
-  **before** the database was; a page is served only while both are still current. Any save or
+  **before** the database was; a page is served only while both are still current. A version or generation
+  that is missing (never set, or evicted) is created before anything is stored, so no page is ever stamped
+  "none" and an eviction can only cause misses. Any save or
   delete of a certificate, or of its technologies or sites, sets a new random version of its
   number; any save or delete of a manufacturer, certification body, site, scheme or technology
   (names printed on many pages) sets a new generation. A reader that read the database before such
@@ -52,9 +54,15 @@ def _page_key(number: str, language: str) -> str:
 # --- reading --------------------------------------------------------------------------------------------
 def lookup(number: str, language: str) -> tuple[str | None, tuple]:
     """The stored page if it is still current, and the stamp (version, generation) a new page must carry."""
-    key = _page_key(number, language)
-    found = cache.get_many([key, _version_key(number), GENERATION])
-    stamp = (found.get(_version_key(number)), found.get(GENERATION))
+    key, version = _page_key(number, language), _version_key(number)
+    found = cache.get_many([key, version, GENERATION])
+    if version not in found or GENERATION not in found:
+        # Never stamp a page with "no version": a version evicted later would match it again. A missing stamp
+        # gets a fresh one (set only if still absent, so a change's own new version wins), read back.
+        for missing in {version, GENERATION} - set(found):
+            cache.add(missing, _new_value(), timeout=None)
+        found.update(cache.get_many([version, GENERATION]))
+    stamp = (found.get(version), found.get(GENERATION))
     stored = found.get(key)
     if stored is not None and stored[0] == stamp:
         return stored[1], stamp

@@ -124,3 +124,18 @@ def test_the_precompiled_entry_says_what_the_model_says(world):
     for key in set(expected) - {"checked_at", "status_since"}:
         assert entry[key] == expected[key], key
     assert register_entry("NO-SUCH-NUMBER") is None
+
+
+def test_an_evicted_version_can_only_cause_a_miss(world):
+    """If the cache drops a certificate's version (memory pressure), no page stored before can match again."""
+    from django.core.cache import cache
+
+    cert = issued(world)
+    verify(Client(), cert.number)
+    _html, stamp = register_cache.lookup(cert.number, "en")
+    assert None not in stamp  # pages are never stamped "no version"
+    assert register_cache.lookup(cert.number, "en")[0] is not None
+    cache.delete(register_cache._version_key(cert.number))  # evicted
+    assert register_cache.lookup(cert.number, "en")[0] is None
+    _page, queries, _r = verify(Client(), cert.number)
+    assert queries > 0
