@@ -8,8 +8,8 @@ OPEN = "('planned', 'scheduled', 'in_progress', 'report_submitted')"  # surveill
 def backfill(kind, field):
     """Set-based: the flag says whether the certificate has an open audit of the kind (one statement)."""
     return (
-        f"UPDATE certification_certificate c SET {field} = TRUE WHERE EXISTS ("
-        f"SELECT 1 FROM surveillance_surveillanceaudit a WHERE a.certificate_id = c.id "
+        f"UPDATE certification_certificate SET {field} = TRUE WHERE EXISTS ("  # no alias: SQLite too (make run)
+        f"SELECT 1 FROM surveillance_surveillanceaudit a WHERE a.certificate_id = certification_certificate.id "
         f"AND a.kind = '{kind}' AND a.state IN {OPEN})"
     )
 
