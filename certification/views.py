@@ -49,7 +49,7 @@ from .models import (
     Evidence,
     cb_decider,
 )
-from .pdf import render_certificate_pdf
+from .pdf import certificate_pdf
 
 # The qualification path in order (MF-01); "QMS not accepted" takes the place of "QMS accepted" when it applies.
 STAGE_PATH = [
@@ -516,7 +516,7 @@ class CertificatePdfView(PrincipalMixin, LoginRequiredMixin, View):
             cert = get_visible(Certificate, self.principal, pk)
         except NotFound:
             raise Http404 from None
-        response = HttpResponse(render_certificate_pdf(cert, language=get_language()), content_type="application/pdf")
+        response = HttpResponse(certificate_pdf(cert, language=get_language()), content_type="application/pdf")
         response["Content-Disposition"] = content_disposition_header(True, f"{cert.number}.pdf")
         response["X-Content-Type-Options"] = "nosniff"
         return response
