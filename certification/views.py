@@ -417,6 +417,18 @@ class CertificateListView(LoginRequiredMixin, ScopedListView):
         super().setup(request, *args, **kwargs)
         self.filterset_class = partial(forms.CertificatePortalFilter, request=request)
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        if self.principal.is_cb:  # a zip of the ticked certificates' PDFs, or of all matching the filter (CE-03)
+            query = self.request.GET.copy()
+            query.pop("page", None)
+            ctx["selection"] = {
+                "url": reverse("certification:pdf-batch-create") + (f"?{query.urlencode()}" if query else ""),
+                "selected_label": _("PDFs of the ticked certificates"),
+                "all_label": _("PDFs of all matching certificates"),
+            }
+        return ctx
+
 
 class CertificateDetailView(LoginRequiredMixin, ScopedDetailView):
     template_name = "certification/certificate_detail.html"
