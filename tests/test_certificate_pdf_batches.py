@@ -85,7 +85,7 @@ def test_ticked_certificates_give_one_zip_with_their_pdfs(world, two_certificate
 
 
 def test_all_matching_the_filter(world, two_certificates, django_capture_on_commit_callbacks):
-    first, second = two_certificates
+    _first, second = two_certificates
     with django_capture_on_commit_callbacks(execute=True):
         portal(world).post(f"{CREATE}?state=valid", {"all": "1"})
     batch = latest_batch(world)
