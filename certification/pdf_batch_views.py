@@ -22,21 +22,24 @@ from iecq.selectors import get_visible
 from . import services
 from .choices import PDF_BATCH_MAX
 from .choices import PdfBatchState as S
-from .models import CertificatePdfBatch
+from .models import Certificate, CertificatePdfBatch
 from .views import CertificateListView
 
 
-class CertificatePdfBatchCreateView(CertificateListView):
+class CertificatePdfBatchCreateView(PrincipalMixin, LoginRequiredMixin, View):
     """POST from the certificate list (its filter in the query string): queue a zip of the ticked certificates,
-    or of every certificate matching the filter (`all`)."""
+    or of every certificate matching the filter (`all`), read as the list reads them."""
 
     http_method_names = ["post"]
+    model = Certificate
 
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def post(self, request: HttpRequest) -> HttpResponse:
         if not self.principal.is_cb:
             raise Http404
         if request.POST.get("all"):
-            _filterset, qs, _sort = self.filtered()
+            listing = CertificateListView()
+            listing.setup(request)
+            _filterset, qs, _sort = listing.filtered()
             ids = list(qs.values_list("pk", flat=True)[: PDF_BATCH_MAX + 1])
         else:
             ids = request.POST.getlist("selected")
