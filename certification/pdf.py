@@ -1,9 +1,9 @@
 """The certificate PDF (CE-03): vendored fonts, a QR code to the public verification page, no network.
 
-A rendered PDF is stored (default storage, certificate-pdfs/<id>/) under the digest of the HTML it was rendered
-from and of the stylesheet: that HTML holds everything printed (status, revision, holder, sites, scope, the
-language's wording), so a download serves the stored copy only while none of it changed, and a status change,
-a new revision or a renamed site gives a new file.
+A rendered PDF is stored (default storage, certificate-pdfs/<id>/<language>_<digest>.pdf) under the digest of
+the HTML it was rendered from and of the stylesheet: that HTML holds everything printed (status, revision,
+holder, sites, scope, the language's wording), so a download serves the stored copy only while none of it
+changed, and a status change, a new revision or a renamed site gives a new file.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import segno
 from django.conf import settings
@@ -63,24 +65,22 @@ def render_certificate_pdf(certificate: Certificate, *, language: str = "en") ->
 
 @cache
 def _stylesheet_digest() -> bytes:
-    with open(static_file_url(STYLESHEET).removeprefix("file://"), "rb") as f:
-        return hashlib.sha256(f.read()).digest()
+    path = Path(unquote(urlparse(static_file_url(STYLESHEET)).path))
+    return hashlib.sha256(path.read_bytes()).digest()
 
 
 def stored_pdf_name(certificate: Certificate, html: str) -> str:
     digest = hashlib.sha256(_stylesheet_digest() + html.encode()).hexdigest()[:32]
-    return f"{STORE}/{certificate.pk}/{translation.get_language() or 'en'}-{digest}.pdf"
+    return f"{STORE}/{certificate.pk}/{translation.get_language() or 'en'}_{digest}.pdf"
 
 
 def certificate_pdf(certificate: Certificate, *, language: str = "en") -> bytes:
     """The PDF of one certificate: the stored copy if what it prints is unchanged, else rendered and stored."""
     html = certificate_html(certificate, language=language)
     name = stored_pdf_name(certificate, html)
-    try:
+    if default_storage.exists(name):
         with default_storage.open(name, "rb") as f:
             return f.read()
-    except (FileNotFoundError, OSError):
-        pass
     pdf = html_to_pdf(html, stylesheet=STYLESHEET)
     _store(name, pdf)
     return pdf
@@ -90,7 +90,7 @@ def _store(name: str, pdf: bytes) -> None:
     """Keep the new copy and drop this certificate's older ones in the same language; a failure only costs a
     render next time, so it never fails the download."""
     folder, filename = name.rsplit("/", 1)
-    prefix = filename.split("-", 1)[0] + "-"
+    prefix = filename.rsplit("_", 1)[0] + "_"
     try:
         if not default_storage.exists(name):
             default_storage.save(name, ContentFile(pdf))

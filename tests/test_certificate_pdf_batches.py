@@ -107,7 +107,7 @@ def test_the_zip_is_in_the_requesters_language(world, django_capture_on_commit_c
     assert batch.language == "fr" and batch.state == S.DONE
     assert len(rendered) == 1 and "Certificat de conformité" in rendered[0]
     folder = f"{certificate_pdf_module.STORE}/{cert.pk}"
-    assert [name[:3] for name in default_storage.listdir(folder)[1]] == ["fr-"]
+    assert [name[:3] for name in default_storage.listdir(folder)[1]] == ["fr_"]
 
 
 def test_progress_is_polled_while_the_job_waits_or_runs(world):
