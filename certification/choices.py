@@ -50,3 +50,16 @@ class CertificateState(models.TextChoices):
 # Component types and specifications are printed on the certificate PDF: capped at input so that no
 # request can make the PDF renderer lay out megabytes of text.
 SCOPE_TEXT_MAX_LENGTH = 2000
+
+
+class PdfBatchState(models.TextChoices):
+    """queued → rendering → done; any → failed (the worker could not finish)."""
+
+    QUEUED = "queued", _("Queued")
+    RENDERING = "rendering", _("Rendering")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+# At most this many certificates in one zip of PDFs (about 50 ms each on one worker).
+PDF_BATCH_MAX = 5000

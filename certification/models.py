@@ -25,7 +25,7 @@ from iecq.tenancy import Tenancy, TenantScopedManager
 
 from .choices import ApplicationState as A
 from .choices import CertificateState as C
-from .choices import EvaluationRole, QualificationRoute
+from .choices import EvaluationRole, PdfBatchState, QualificationRoute
 
 
 def _cb_assessor(app: Application, p: Principal) -> bool:
@@ -522,3 +522,65 @@ class CertificateNumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certification_body_id}/{self.scheme_id}: {self.last}"
+
+
+def _batch_owner(batch: CertificatePdfBatch, p: Principal) -> bool:
+    """The CB's staff who asked for the zip, or the system closing a job whose worker died."""
+    return p.is_system or (p.is_cb and p.certification_body_id == batch.certification_body_id)
+
+
+class CertificatePdfBatch(FSMModelMixin, models.Model):
+    """A zip of certificate PDFs a CB asked for (selected certificates, or all those matching a list filter),
+    built by a Celery task that reports its progress; only certificates the requester sees are included."""
+
+    certification_body = models.ForeignKey("bodies.CertificationBody", on_delete=models.PROTECT, related_name="+")
+    language = models.CharField(_("language"), max_length=10)
+    certificate_ids = models.JSONField(default=list)
+    state = FSMField(_("status"), choices=PdfBatchState.choices, default=PdfBatchState.QUEUED, protected=True)
+    total = models.PositiveIntegerField(_("certificates"), default=0)
+    processed = models.PositiveIntegerField(_("certificates rendered"), default=0)
+    file = models.FileField(upload_to="certificate-pdf-batches/", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        "iecq.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("created by")
+    )
+    created_by_label = models.CharField(_("created by"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    tenancy = Tenancy(cb="certification_body")
+    objects = TenantScopedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("certificate PDF batch")
+        verbose_name_plural = _("certificate PDF batches")
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.total}"
+
+    @transition(field=state, source=PdfBatchState.QUEUED, target=PdfBatchState.RENDERING, permission=_batch_owner)
+    def start(self) -> None:
+        """A worker picked the job up."""
+
+    @transition(field=state, source=PdfBatchState.RENDERING, target=PdfBatchState.DONE, permission=_batch_owner)
+    def finish(self) -> None:
+        """Every PDF is in the stored zip."""
+
+    @transition(
+        field=state,
+        source=[PdfBatchState.QUEUED, PdfBatchState.RENDERING],
+        target=PdfBatchState.FAILED,
+        permission=_batch_owner,
+    )
+    def fail(self) -> None:
+        """The job could not run to its end; there is no zip."""
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in (PdfBatchState.DONE, PdfBatchState.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == PdfBatchState.DONE:
+            return 100
+        return min(99, self.processed * 100 // self.total) if self.total else 0

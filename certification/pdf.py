@@ -1,31 +1,101 @@
-"""The certificate PDF (CE-03): vendored fonts, a QR code to the public verification page, no network."""
+"""The certificate PDF (CE-03): vendored fonts, a QR code to the public verification page, no network.
+
+A rendered PDF is stored (default storage, certificate-pdfs/<id>/<language>_<digest>.pdf) under the digest of
+the HTML it was rendered from and of the stylesheet: that HTML holds everything printed (status, revision,
+holder, sites, scope, the language's wording), so a download serves the stored copy only while none of it
+changed, and a status change, a new revision or a renamed site gives a new file.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
 import segno
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import translation
 
-from iecq.pdf import render_pdf
+from iecq.pdf import html_to_pdf, render_html, static_file_url
 
 from .models import Certificate
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "certification/certificate_pdf.html"
+STYLESHEET = "pdf/certificate.css"
+STORE = "certificate-pdfs"
 
 
 def verification_url(certificate: Certificate) -> str:
     return settings.IECQ_PUBLIC_BASE_URL.rstrip("/") + reverse("register:verify", args=[certificate.number])
 
 
-def render_certificate_pdf(certificate: Certificate, *, language: str = "en") -> bytes:
-    """The PDF of one certificate, read inside the caller's scope (the selector checked visibility)."""
+def qr_code_data_uri(url: str) -> str:
+    """The QR code as a PNG of one pixel per module (drawn without smoothing): a vector path of hundreds of
+    segments cost WeasyPrint more than the rest of the page."""
+    return segno.make(url, error="m").png_data_uri(scale=1)
+
+
+def certificate_html(certificate: Certificate, *, language: str = "en") -> str:
+    """The HTML of the certificate PDF, read inside the caller's scope (the selector checked visibility)."""
     url = verification_url(certificate)
-    return render_pdf(
-        "certification/certificate_pdf.html",
+    return render_html(
+        TEMPLATE,
         {
             "certificate": certificate,
             "sites": list(certificate.sites.all()),
-            "technologies": [str(t) for t in certificate.technologies.all()],
+            "technologies": [t.name for t in certificate.technologies.all()],
             "verify_url": url,
-            "qr_data_uri": segno.make(url, error="m").svg_data_uri(scale=4),
+            "qr_data_uri": qr_code_data_uri(url),
             "language": language,
         },
     )
+
+
+def render_certificate_pdf(certificate: Certificate, *, language: str = "en") -> bytes:
+    """The PDF of one certificate, rendered now (certificate_pdf serves a stored copy when there is one)."""
+    return html_to_pdf(certificate_html(certificate, language=language), stylesheet=STYLESHEET)
+
+
+@cache
+def _stylesheet_digest() -> bytes:
+    path = Path(unquote(urlparse(static_file_url(STYLESHEET)).path))
+    return hashlib.sha256(path.read_bytes()).digest()
+
+
+def stored_pdf_name(certificate: Certificate, html: str) -> str:
+    digest = hashlib.sha256(_stylesheet_digest() + html.encode()).hexdigest()[:32]
+    return f"{STORE}/{certificate.pk}/{translation.get_language() or 'en'}_{digest}.pdf"
+
+
+def certificate_pdf(certificate: Certificate, *, language: str = "en") -> bytes:
+    """The PDF of one certificate: the stored copy if what it prints is unchanged, else rendered and stored."""
+    html = certificate_html(certificate, language=language)
+    name = stored_pdf_name(certificate, html)
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as f:
+            return f.read()
+    pdf = html_to_pdf(html, stylesheet=STYLESHEET)
+    _store(name, pdf)
+    return pdf
+
+
+def _store(name: str, pdf: bytes) -> None:
+    """Keep the new copy and drop this certificate's older ones in the same language; a failure only costs a
+    render next time, so it never fails the download."""
+    folder, filename = name.rsplit("/", 1)
+    prefix = filename.rsplit("_", 1)[0] + "_"
+    try:
+        if not default_storage.exists(name):
+            default_storage.save(name, ContentFile(pdf))
+        for old in default_storage.listdir(folder)[1]:
+            if old.startswith(prefix) and old != filename:
+                default_storage.delete(f"{folder}/{old}")
+    except OSError:
+        logger.warning("could not store %s", name, exc_info=True)

@@ -25,7 +25,7 @@ from iecq.uploads import check_upload
 from manufacturers.models import Manufacturer, Site
 from manufacturers.services import engagement_open
 
-from .choices import OPEN_APPLICATION_STATES, EvaluationRole
+from .choices import OPEN_APPLICATION_STATES, PDF_BATCH_MAX, EvaluationRole
 from .choices import ApplicationState as A
 from .choices import CertificateState as C
 from .models import (
@@ -34,6 +34,7 @@ from .models import (
     Application,
     Certificate,
     CertificateNumberSequence,
+    CertificatePdfBatch,
     CertificateRevision,
     EvaluationAuditor,
     Evidence,
@@ -420,3 +421,54 @@ def certificate_expire_overdue(*, actor: Principal, today: date | None = None) -
         _revise(cert, actor=actor, reason="expired")
         expired.append(cert)
     return expired
+
+
+# --- zips of certificate PDFs (CE-03) ----------------------------------------------------------------------
+
+
+@service
+def certificate_pdf_batch_create(*, actor: Principal, certificate_ids: list, language: str) -> CertificatePdfBatch:
+    """Queue a zip of the PDFs of these certificates (those the CB's staff member sees) and start its task."""
+    if not actor.is_cb:
+        raise Forbidden(_("A certification body's staff asks for a zip of certificate PDFs."))
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    ids = list(
+        visible(Certificate, actor)
+        .filter(pk__in=[int(v) for v in certificate_ids if str(v).isdigit()][: PDF_BATCH_MAX + 1])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        raise ValidationFailed(errors={"certificates": [_("Choose at least one certificate.")]})
+    if len(ids) > PDF_BATCH_MAX:
+        raise ValidationFailed(
+            errors={"certificates": [_("At most %(n)d certificates in one zip.") % {"n": PDF_BATCH_MAX}]}
+        )
+    batch = CertificatePdfBatch.objects.create(
+        certification_body=get_visible(CertificationBody, actor, actor.certification_body_id),
+        language=language,
+        certificate_ids=ids,
+        total=len(ids),
+        created_by_id=actor.user_id,
+        created_by_label=actor.label[:200],
+    )
+    from . import tasks
+
+    tasks.certificate_pdf_batch_run.enqueue(batch_id=batch.pk, principal=actor)
+    return batch
+
+
+@service
+def certificate_pdf_batch_advance(
+    *, actor: Principal, pk: object, name: str, reason: str = "", **fields
+) -> CertificatePdfBatch:
+    """Move a batch to its next state (logged), with the counters or the zip that go with it."""
+    batch = get_visible(CertificatePdfBatch, actor, pk, for_update=True)
+    transition(batch, name, actor=actor, reason=reason)
+    if batch.is_final:
+        batch.finished_at = timezone.now()
+    for field, value in fields.items():
+        setattr(batch, field, value)
+    batch.save()
+    return batch

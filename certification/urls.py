@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import pdf_batch_views, views
 
 app_name = "certification"
 urlpatterns = [
@@ -33,4 +33,17 @@ urlpatterns = [
     path("certificates/<int:pk>/scope/", views.CertificateScopeView.as_view(), name="certificate-scope"),
     path("certificates/<int:pk>/transfer/", views.CertificateTransferView.as_view(), name="certificate-transfer"),
     path("certificates/<int:pk>/pdf/", views.CertificatePdfView.as_view(), name="certificate-pdf"),
+    # zips of certificate PDFs (CE-03)
+    path("certificates/pdf-batches/", pdf_batch_views.CertificatePdfBatchCreateView.as_view(), name="pdf-batch-create"),
+    path("pdf-batches/<int:pk>/", pdf_batch_views.CertificatePdfBatchDetailView.as_view(), name="pdf-batch-detail"),
+    path(
+        "pdf-batches/<int:pk>/progress/",
+        pdf_batch_views.CertificatePdfBatchProgressView.as_view(),
+        name="pdf-batch-progress",
+    ),
+    path(
+        "pdf-batches/<int:pk>/download/",
+        pdf_batch_views.CertificatePdfBatchDownloadView.as_view(),
+        name="pdf-batch-download",
+    ),
 ]

@@ -49,7 +49,7 @@ from .models import (
     Evidence,
     cb_decider,
 )
-from .pdf import render_certificate_pdf
+from .pdf import certificate_pdf
 
 # The qualification path in order (MF-01); "QMS not accepted" takes the place of "QMS accepted" when it applies.
 STAGE_PATH = [
@@ -417,6 +417,18 @@ class CertificateListView(LoginRequiredMixin, ScopedListView):
         super().setup(request, *args, **kwargs)
         self.filterset_class = partial(forms.CertificatePortalFilter, request=request)
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        if self.principal.is_cb:  # a zip of the ticked certificates' PDFs, or of all matching the filter (CE-03)
+            query = self.request.GET.copy()
+            query.pop("page", None)
+            ctx["selection"] = {
+                "url": reverse("certification:pdf-batch-create") + (f"?{query.urlencode()}" if query else ""),
+                "selected_label": _("PDFs of the ticked certificates"),
+                "all_label": _("PDFs of all matching certificates"),
+            }
+        return ctx
+
 
 class CertificateDetailView(LoginRequiredMixin, ScopedDetailView):
     template_name = "certification/certificate_detail.html"
@@ -516,7 +528,7 @@ class CertificatePdfView(PrincipalMixin, LoginRequiredMixin, View):
             cert = get_visible(Certificate, self.principal, pk)
         except NotFound:
             raise Http404 from None
-        response = HttpResponse(render_certificate_pdf(cert, language=get_language()), content_type="application/pdf")
+        response = HttpResponse(certificate_pdf(cert, language=get_language()), content_type="application/pdf")
         response["Content-Disposition"] = content_disposition_header(True, f"{cert.number}.pdf")
         response["X-Content-Type-Options"] = "nosniff"
         return response

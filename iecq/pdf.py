@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from weasyprint import HTML
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 
@@ -43,9 +45,32 @@ def static_file_url(relative: str) -> str:
     raise FileNotFoundError(relative)
 
 
-def render_pdf(template: str, context: dict) -> bytes:
-    """Render a template to PDF bytes with the restricted fetcher."""
-    html = render_to_string(
+# Per thread, because Pango and Fontconfig objects are not safe to share between threads. Loading the vendored
+# fonts into a fresh Fontconfig configuration (and copying them to a temporary folder) on every render was most
+# of a certificate's time; the set of fonts and stylesheets is fixed, so what is kept here does not grow.
+_shared = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    if getattr(_shared, "font_config", None) is None:
+        _shared.font_config = FontConfiguration()
+        _shared.stylesheets = {}
+    return _shared.font_config
+
+
+def _stylesheet(relative: str) -> CSS:
+    """A vendored stylesheet, parsed once per thread (its @font-face rules load into the shared fonts)."""
+    font_config = _font_config()
+    if relative not in _shared.stylesheets:
+        _shared.stylesheets[relative] = CSS(
+            url=static_file_url(relative), url_fetcher=ProjectOnlyFetcher(), font_config=font_config
+        )
+    return _shared.stylesheets[relative]
+
+
+def render_html(template: str, context: dict) -> str:
+    """The HTML a PDF is rendered from (also what a stored PDF is keyed on: it holds everything printed)."""
+    return render_to_string(
         template,
         {
             **context,
@@ -53,5 +78,17 @@ def render_pdf(template: str, context: dict) -> bytes:
             "font_bold": static_file_url("fonts/DejaVuSans-Bold.ttf"),
         },
     )
+
+
+def html_to_pdf(html: str, *, stylesheet: str | None = None) -> bytes:
+    """PDF bytes of an HTML document, with the restricted fetcher and the thread's shared fonts."""
+    font_config = _font_config()
+    stylesheets = [_stylesheet(stylesheet)] if stylesheet else None
     fetcher = ProjectOnlyFetcher()
-    return HTML(string=html, base_url=static_roots()[0].as_uri() + "/", url_fetcher=fetcher).write_pdf()
+    document = HTML(string=html, base_url=static_roots()[0].as_uri() + "/", url_fetcher=fetcher)
+    return document.write_pdf(font_config=font_config, stylesheets=stylesheets)
+
+
+def render_pdf(template: str, context: dict, *, stylesheet: str | None = None) -> bytes:
+    """Render a template to PDF bytes with the restricted fetcher."""
+    return html_to_pdf(render_html(template, context), stylesheet=stylesheet)

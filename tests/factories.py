@@ -490,6 +490,7 @@ def add_cb_records(cb: CertificationBody, manufacturer: Manufacturer, marker: st
     return {
         **certification,
         **add_import_records(cb, marker),
+        **add_pdf_batch_records(cb, marker, certification),
         Accreditation: accreditation,
         Auditor: auditor,
         AuditorTraining: training,
@@ -527,6 +528,35 @@ def add_import_records(cb: CertificationBody, marker: str) -> dict:
         job.file.save(job.storage_name, ContentFile(b"name,country\n"), save=False)
         job.save()
     return {ImportJob: job}
+
+
+def add_pdf_batch_records(cb: CertificationBody, marker: str, certification: dict) -> dict:
+    """A finished zip of the CB's certificate PDFs, its file holding the marker."""
+    import io
+    import zipfile
+
+    from django.core.files.base import ContentFile
+
+    from certification.models import Certificate, CertificatePdfBatch
+
+    certificate = certification[Certificate]
+    content = io.BytesIO()
+    with zipfile.ZipFile(content, "w") as archive:
+        archive.writestr(f"{certificate.number}.pdf", f"%PDF {marker} certificate".encode())
+    with scope(SYSTEM):
+        batch = CertificatePdfBatch(
+            certification_body=cb,
+            language="en",
+            certificate_ids=[certificate.pk],
+            total=1,
+            processed=1,
+            created_by_label=f"{marker} requester",
+        )
+        batch.file.save(f"{marker.lower()}-batch.zip", ContentFile(content.getvalue()), save=False)
+        batch.save()
+        CertificatePdfBatch.objects.filter(pk=batch.pk).update(state="done")
+        batch.refresh_from_db()
+    return {CertificatePdfBatch: batch}
 
 
 def make_member(org: Organisation, role: str, username: str | None = None, **user_fields) -> tuple[User, Principal]:

@@ -55,6 +55,9 @@ NOT_A_CALL = {
     ("bodies.CertificationBody", "restore_on_appeal"): "taken only by an upheld appeal (SA-04)",
     ("certification.Application", "reopen_on_appeal"): "taken only by an upheld appeal (SA-04)",
     ("certification.Certificate", "expire"): "the deadline sweep expires a certificate not recertified (SV-06)",
+    ("certification.CertificatePdfBatch", "start"): "the Celery task starts the job it was given",
+    ("certification.CertificatePdfBatch", "finish"): "the Celery task finishes the job when the zip is stored",
+    ("certification.CertificatePdfBatch", "fail"): "the Celery task fails a job it cannot finish",
     ("certification.Certificate", "restore_on_appeal"): "taken only by an upheld appeal (SA-04)",
     ("sanctions.CorrectiveActionRequest", "escalate"): "the deadline sweep escalates an overdue CAR (SA-01)",
     **{

@@ -1,6 +1,7 @@
 """Applications through the qualification stages and certificates, through the services
 (MF-01 … MF-05, CE-01 … CE-05)."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -339,10 +340,11 @@ def test_the_pdf_renders_with_vendored_fonts_and_fetches_nothing_else(world, mon
         return original(self, url, headers)
 
     monkeypatch.setattr(pdf_module.ProjectOnlyFetcher, "fetch", watching)
+    monkeypatch.setattr(pdf_module, "_shared", threading.local())  # a fresh worker: fonts not loaded yet
     with scope(SYSTEM):
         data = render_certificate_pdf(Certificate.objects.get(pk=cert.pk))
     assert data.startswith(b"%PDF") and len(data) > 5000
-    assert any(u.endswith("DejaVuSans.ttf") for u in seen) and any(u.startswith("data:image/svg") for u in seen)
+    assert any(u.endswith("DejaVuSans.ttf") for u in seen) and any(u.startswith("data:image/png") for u in seen)
     assert all(u.startswith(("file:", "data:")) for u in seen)
 
 

@@ -28,7 +28,7 @@ from iecq.selectors import visible
 from .. import services
 from ..filters import ApplicationFilter, CertificateFilter, EvidenceFilter
 from ..models import Application, Certificate, CertificateRevision, EvaluationAuditor, Evidence
-from ..pdf import render_certificate_pdf
+from ..pdf import certificate_pdf
 from .serializers import (
     ApplicationSerializer,
     ApplicationWriteSerializer,
@@ -213,7 +213,7 @@ class CertificateViewSet(PrefetchMixin, HistoryMixin, ScopedViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
         cert = self.get_object()
-        response = HttpResponse(render_certificate_pdf(cert), content_type="application/pdf")
+        response = HttpResponse(certificate_pdf(cert), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{cert.number}.pdf"'
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -1,0 +1,119 @@
+"""The stored certificate PDF (CE-03): a download serves the stored copy only while nothing printed changed."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.storage import default_storage
+from django.test import Client
+
+from certification import pdf as certificate_pdf_module
+from certification import services
+from certification.models import Certificate
+from iecq.roles import Role
+from iecq.tenancy import scope
+
+from .conftest import token_client
+from .factories import SYSTEM
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """The HTML of every certificate PDF actually rendered (not served from the store) during the test."""
+    seen: list[str] = []
+    original = certificate_pdf_module.html_to_pdf
+
+    def recording(html, **kwargs):
+        seen.append(html)
+        return original(html, **kwargs)
+
+    monkeypatch.setattr(certificate_pdf_module, "html_to_pdf", recording)
+    return seen
+
+
+def portal(world, role=Role.CB_ADMIN, side="a", language="en") -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(getattr(world, side).users[role][0])
+    return client
+
+
+def download(client: Client, cert) -> bytes:
+    response = client.get(f"/certification/certificates/{cert.pk}/pdf/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    return response.content
+
+
+def stored(cert) -> list[str]:
+    folder = f"{certificate_pdf_module.STORE}/{cert.pk}"
+    return sorted(default_storage.listdir(folder)[1]) if default_storage.exists(folder) else []
+
+
+@pytest.mark.req("CE-03")
+def test_a_second_download_serves_the_stored_pdf(world, renders):
+    cert = world.a.records[Certificate]
+    client = portal(world)
+    first = download(client, cert)
+    again = download(client, cert)
+    assert len(renders) == 1 and again == first
+    assert len(stored(cert)) == 1
+    # The API route reads the same store.
+    api = token_client(world.a.tokens["cb"][0]).get(f"/api/v1/certificates/{cert.pk}/pdf/")
+    assert api.status_code == 200 and api.content == first and len(renders) == 1
+
+
+@pytest.mark.req("CE-03")
+def test_a_status_change_gives_a_new_pdf_with_the_new_status(world, renders):
+    cert = world.a.records[Certificate]
+    client = portal(world)
+    before = download(client, cert)
+    assert ">Valid<" in renders[-1]
+    _u, manager = world.a.users[Role.CB_CERTIFICATION_MANAGER]
+    services.certificate_transition(actor=manager, pk=cert.pk, name="suspend", reason="Major NC at surveillance")
+    after = download(client, cert)
+    assert len(renders) == 2 and after != before
+    assert ">Suspended<" in renders[-1] and ">Valid<" not in renders[-1]
+    assert len(stored(cert)) == 1  # the copy with the old status is gone
+    services.certificate_transition(actor=manager, pk=cert.pk, name="reinstate", reason="Correction verified")
+    download(client, cert)
+    assert len(renders) == 3 and ">Valid<" in renders[-1]
+
+
+@pytest.mark.req("CE-03")
+def test_a_new_revision_gives_a_new_pdf(world, renders):
+    cert = world.a.records[Certificate]
+    client = portal(world)
+    download(client, cert)
+    _u, manager = world.a.users[Role.CB_CERTIFICATION_MANAGER]
+    services.certificate_update_scope(
+        actor=manager, pk=cert.pk, reason="Scope extended", component_types="Film capacitors, power inductors"
+    )
+    with scope(SYSTEM):
+        revision = Certificate.objects.get(pk=cert.pk).revision
+    download(client, cert)
+    assert len(renders) == 2
+    assert f"revision {revision}" in renders[-1] and "Film capacitors, power inductors" in renders[-1]
+    download(client, cert)
+    assert len(renders) == 2
+
+
+@pytest.mark.req("CE-03")
+def test_each_language_has_its_own_stored_pdf(world, renders):
+    cert = world.a.records[Certificate]
+    english = download(portal(world, language="en"), cert)
+    french = download(portal(world, language="fr"), cert)
+    assert len(renders) == 2 and french != english
+    assert "Certificate of conformity" in renders[0] and 'lang="en"' in renders[0]
+    assert "Certificat de conformité" in renders[1] and 'lang="fr"' in renders[1]
+    assert download(portal(world, language="en"), cert) == english
+    assert download(portal(world, language="fr"), cert) == french
+    assert len(renders) == 2 and len(stored(cert)) == 2
+
+
+@pytest.mark.req("CE-03")
+def test_a_stored_pdf_is_not_served_to_another_tenant(world, renders):
+    cert = world.a.records[Certificate]
+    download(portal(world), cert)
+    assert portal(world, side="b").get(f"/certification/certificates/{cert.pk}/pdf/").status_code == 404
+    foreign_api = token_client(world.b.tokens["cb"][0]).get(f"/api/v1/certificates/{cert.pk}/pdf/")
+    assert foreign_api.status_code == 404
+    assert len(renders) == 1
