@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('bodies', '0002_equipment_proficiencyround_scheme_supervisorybody_and_more'),
-        ('certification', '0005_indexes_for_scale'),
+        ('certification', '0007_vacuum_after_backfill'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
