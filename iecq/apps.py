@@ -11,11 +11,11 @@ class IecqConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
-        from . import rls, tenancy
+        from . import rls
         from .api import schema  # noqa: F401  (registers the OpenAPI security scheme)
 
-        # Row-level security, the second wall (docs/security.md): scopes reach the connection, and
-        # every migrate (re)applies the policies of the tables it touched.
-        tenancy.scope_listeners.append(rls.sync_scope)
+        # Row-level security, the second wall (docs/security.md): every connection writes the active scope to
+        # its session before the statements that need it, and every migrate (re)applies the policies of the
+        # tables it touched.
         connection_created.connect(rls.on_connection_created, dispatch_uid="iecq_rls_connection")
         post_migrate.connect(rls.on_post_migrate, dispatch_uid="iecq_rls_post_migrate")

@@ -25,10 +25,11 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterator
+from contextvars import ContextVar
 
 from django.apps import apps
 from django.conf import settings
-from django.db import DatabaseError, connections, models
+from django.db import connections, models
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
@@ -62,35 +63,87 @@ def principal_settings(principal: Principal | None) -> dict[str, str]:
     }
 
 
-def _write(connection, values: dict[str, str]) -> None:
-    if connection.connection is None or connection.needs_rollback:
-        return  # a new connection gets the settings from `connection_created`; a failed one rolls back first
-    if connection.connection.get_transaction_status() == 3:  # psycopg2 TRANSACTION_STATUS_INERROR
-        return
-    sql = "SELECT " + ", ".join(f"set_config('iecq.{key}', %s, false)" for key in values)
+# psycopg2's (libpq's) transaction status, read locally without a round trip.
+_IDLE, _INERROR = 0, 3
+_crossing: ContextVar[str] = ContextVar("iecq_rls_crossing", default="")
+_EMPTY = tuple(dict.fromkeys(KEYS, "").items())
+
+
+def _desired(connection) -> tuple[tuple[str, str], ...]:
+    """The settings the next statement on `connection` must run with: the active scope (and the crossing)."""
+    values = principal_settings(active_principal())
+    if connection.alias == "default":  # crossings are read on the primary only
+        values["crossing"] = _crossing.get()
+    return tuple(values.items())
+
+
+def _known(connection, raw, in_transaction: bool):
+    """What the session holds now, as far as this process can prove it; None when it cannot."""
+    state = connection.__dict__.get("_iecq_rls")
+    if state is None or state["raw"] is not raw:
+        return None
+    if not in_transaction:
+        return state["session"]
+    if raw.get_transaction_status() == _IDLE:  # this statement opens the transaction: the session's values hold
+        state["transaction"] = state["session"]
+    return state["transaction"]
+
+
+def _remember(connection, raw, values, in_transaction: bool) -> None:
+    state = connection.__dict__.get("_iecq_rls")
+    if state is None or state["raw"] is not raw:
+        state = connection.__dict__["_iecq_rls"] = {"raw": raw, "session": None, "transaction": None}
+    if in_transaction:
+        # Written inside a transaction: kept if it commits, undone if it rolls back; the session's value is
+        # unknown until then, so the first statement after the transaction writes the settings again.
+        state["session"], state["transaction"] = None, values
+    else:
+        state["session"] = values
+
+
+def _sync_before_statement(execute, sql, params, many, context):
+    """An execute wrapper on every connection: before a statement, bring the session settings to the active
+    scope if they differ from what this connection is known to hold; after a rollback to a savepoint, forget
+    what was written inside the transaction (the database has undone part of it)."""
+    connection = context["connection"]
+    if connection.__dict__.get("_iecq_rls_writing") or not getattr(settings, "IECQ_DB_TENANT_CONTEXT", True):
+        return execute(sql, params, many, context)
+    raw = connection.connection
+    in_transaction = connection.in_atomic_block or not connection.get_autocommit()
+    if raw is not None and raw.get_transaction_status() != _INERROR:
+        desired = _desired(connection)
+        if _known(connection, raw, in_transaction) != desired:
+            _write(connection, desired)
+            _remember(connection, raw, desired, in_transaction)
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        if in_transaction and sql.lstrip()[:8].upper() == "ROLLBACK":
+            state = connection.__dict__.get("_iecq_rls")
+            if state is not None:
+                state["transaction"] = None
+
+
+def _write(connection, values: tuple[tuple[str, str], ...]) -> None:
+    sql = "SELECT " + ", ".join(f"set_config('iecq.{key}', %s, false)" for key, _value in values)
+    connection.__dict__["_iecq_rls_writing"] = True
     try:
         with connection.cursor() as cursor:
-            cursor.execute(sql, list(values.values()))
-    except DatabaseError:  # the transaction failed meanwhile; its rollback resets what was set inside it
-        pass
-
-
-def sync_scope(principal: Principal | None) -> None:
-    """Called by `tenancy.scope` on entry and exit: write the active principal to every open connection (the
-    primary, and the read replica when one is configured: its copies of the policies need the tenant too)."""
-    if enabled():
-        values = principal_settings(principal)
-        for connection in connections.all(initialized_only=True):
-            if connection.vendor == "postgresql":
-                _write(connection, values)
+            cursor.execute(sql, [value for _key, value in values])
+    finally:
+        connection.__dict__["_iecq_rls_writing"] = False
 
 
 def on_connection_created(sender, connection, **kwargs) -> None:
-    """A connection opened (or reopened after a failure) inside a scope acts for that scope's principal."""
-    if connection.vendor == "postgresql" and enabled():
-        principal = active_principal()
-        if principal is not None:
-            _write(connection, principal_settings(principal))
+    """Every PostgreSQL connection writes the active scope to its session before each statement that needs it
+    (`_sync_before_statement`); a new session starts with every setting empty (no scope, no crossing)."""
+    if connection.vendor != "postgresql":
+        return
+    if _sync_before_statement not in connection.execute_wrappers:
+        # First in the list, so that `connection.execute_wrapper()` blocks (which pop the last) keep working.
+        connection.execute_wrappers.insert(0, _sync_before_statement)
+    empty = _EMPTY + ((("crossing", ""),) if connection.alias == "default" else ())
+    connection.__dict__["_iecq_rls"] = {"raw": connection.connection, "session": empty, "transaction": None}
 
 
 @contextlib.contextmanager
@@ -98,16 +151,11 @@ def crossing(name: str) -> Iterator[None]:
     """Read the tables CROSSINGS[name] lists whatever the principal; evaluate the querysets inside."""
     if name not in CROSSINGS:
         raise ValueError(f"Unknown crossing {name!r}; declare it in iecq.rls.CROSSINGS.")
-    connection = connections["default"]
-    if not enabled():
-        yield
-        return
-    connection.ensure_connection()
-    _write(connection, {"crossing": name})
+    token = _crossing.set(name)
     try:
         yield
     finally:
-        _write(connection, {"crossing": ""})
+        _crossing.reset(token)
 
 
 # --- the policy side: one function and one policy per tenant-owned table -------------------------------
