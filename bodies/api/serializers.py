@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from iecq.api.fields import VisiblePrimaryKeyRelatedField
+from iecq.api.fields import ListedPrimaryKeyRelatedField, VisiblePrimaryKeyRelatedField
 from manufacturers.models import Manufacturer
 
 from ..choices import ZScoreClass
@@ -148,6 +148,8 @@ class ProficiencyRoundWriteSerializer(serializers.ModelSerializer):
 
 
 class CertificationBodySerializer(serializers.ModelSerializer):
+    serializer_related_field = ListedPrimaryKeyRelatedField  # its list view prefetches (PrefetchMixin)
+
     country = CountryField()
 
     class Meta:
@@ -264,6 +266,8 @@ class RequirementAssessmentWriteSerializer(serializers.ModelSerializer):
 
 
 class DeclarationSerializer(serializers.ModelSerializer):
+    serializer_related_field = ListedPrimaryKeyRelatedField  # its list view prefetches (PrefetchMixin)
+
     class Meta:
         model = IndependenceDeclaration
         fields = [
@@ -523,6 +527,8 @@ class SupervisoryBodyWriteSerializer(serializers.ModelSerializer):
 
 
 class CBAssessmentSerializer(serializers.ModelSerializer):
+    serializer_related_field = ListedPrimaryKeyRelatedField  # its list view prefetches (PrefetchMixin)
+
     class Meta:
         model = CBAssessment
         fields = [
