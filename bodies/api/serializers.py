@@ -3,12 +3,11 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
-from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from iecq.api.fields import ListedPrimaryKeyRelatedField, VisiblePrimaryKeyRelatedField
+from iecq.api.fields import CountryField, ListedPrimaryKeyRelatedField, VisiblePrimaryKeyRelatedField
 from manufacturers.models import Manufacturer
 
 from ..choices import ZScoreClass
