@@ -22,7 +22,7 @@ from ..tenancy import scope_enter, scope_exit
 from ..transitions import declared_transitions
 from .fields import listed_attr
 from .idempotency import IdempotentPostMixin
-from .serializers import ProblemSerializer, TransitionLogEntrySerializer, TransitionRequestSerializer
+from .serializers import ProblemSerializer, TransitionLogEntrySerializer, TransitionRequestSerializer, introspected_once
 
 PROBLEM_RESPONSES = {
     400: OpenApiResponse(ProblemSerializer, description="Invalid input (problem details)."),
@@ -105,6 +105,12 @@ class ScopedViewSet(PrincipalScopedAPIView, mixins.ListModelMixin, mixins.Retrie
         if self.list_select_related:
             qs = qs.select_related(*self.list_select_related)
         return qs
+
+    def get_serializer_class(self):
+        serializer_class = super().get_serializer_class()
+        if self.action != "list" or getattr(self, "swagger_fake_view", False):
+            return serializer_class
+        return introspected_once(serializer_class)  # a page of rows: the model's fields read once per class
 
     def get_object(self) -> models.Model:
         obj = get_visible(self.model, self.principal, self.kwargs[self.lookup_field])
