@@ -3,18 +3,18 @@
 Called once by `seed_scale` after its certificates, audits, log and users. Same method (COPY, ids allocated
 here, `table()` of scale.py so that the sequences are reset and the tables ANALYZEd), same steady state, and
 volumes that follow the certificates: each CB's share is counted from its own certificates, so every list is
-as long for a CB at a million certificates as its work is (about one record per eight certificates, per
+as long for a CB at a million certificates as its work is (about one record per twelve certificates, per
 table), and the benchmark's CB (the first) sees well over a page of each at 50,000 certificates.
 
-What it writes, per CB: auditors with their competences, trainings and independence declarations; test
-laboratories with equipment, calibration records, proficiency results and the follow-up actions of half of
-them; requirement assessments, CB assessments by the supervisory body, oversight findings, accreditations
-(the current one and the renewed ones before it) and suspension requests about the CB. Per certificate (one
-in eight): applications with their evidence, process change notifications with their documents,
-complaints, product samples, defect reports and supervisory bodies' suspension requests. Per decision that
-took a certificate out of "valid" (read back from the transition log): its decision evidence, and an
-appeal for two decisions in three. Two contacts per manufacturer. Tenant fields are copied from the
-certificate or the CB, as the create services set them.
+What it writes, per CB (one per twelve of its certificates, at most CB_MAX): auditors with their
+competences, trainings and independence declarations; test laboratories with equipment, calibration
+records, proficiency results and the follow-up actions of three in four of them; requirement assessments, CB
+assessments by the supervisory body, oversight findings, accreditations (the current one and the ones it
+superseded) and suspension requests about the CB. Per certificate (one in twelve): applications with their
+evidence, process change notifications with their documents, complaints, product samples, defect reports
+and supervisory bodies' suspension requests. Per decision that took a certificate out of "valid" (read back
+from the transition log): its decision evidence, and an appeal for two decisions in three. Two contacts per
+manufacturer. Tenant fields are copied from the certificate or the CB, as the create services set them.
 """
 
 from __future__ import annotations
@@ -64,8 +64,8 @@ from sanctions.models import Appeal, CertificateSuspensionRequest, DefectReport
 from surveillance.choices import ComplaintKind, PCNImpact, PCNState, SampleResult, SampleSource
 from surveillance.models import Complaint, PCNDocument, ProcessChangeNotification, ProductSample
 
-EVERY = 8  # one record per this many certificates of a CB, per table
-CB_MAX = 400  # a CB's own records (auditors, laboratories…) stop growing here
+EVERY = 12  # one record per this many certificates of a CB, per table
+CB_MAX = 200  # a CB's own records (auditors, laboratories…) stop growing here
 APPLICATION_STATES = [
     ApplicationState.SUBMITTED,
     ApplicationState.UNDER_REVIEW,
@@ -156,17 +156,17 @@ def seed_extra(
     )  # fmt: skip
     log(f"{len(auditors)} auditors")
 
-    lab_of = [(cb, n) for cb in cb_ids for n in range(max(1, per_cb[cb] // 2))]
+    lab_of = [(cb, n) for cb in cb_ids for n in range(per_cb[cb])]
     labs = ids(TestLaboratory, len(lab_of))
     table(TestLaboratory, ["id", "name", "country", "owner_id", "accreditation_reference", "is_active"]).copy(
         (pk, f"Scale Laboratory {cb:03d}-{n:03d}", cb_country[cb], cb, f"ISO/IEC 17025 L{pk:05d}", True)
         for pk, (cb, n) in zip(labs, lab_of, strict=True)
     )
-    equipment = ids(Equipment, 2 * len(labs))
+    equipment = ids(Equipment, len(labs))
     calibrated = {pk: today - rng.randint(1, 330) * day for pk in equipment}  # none due within the horizon
     table(Equipment, ["id", "laboratory_id", "name", "asset_number", "calibration_interval_months",
                       "last_calibrated_on", "calibration_due_on"]).copy(
-        (pk, labs[j // 2], ("Climatic chamber", "LCR meter")[j % 2], f"EQ-{pk:07d}", 12, calibrated[pk],
+        (pk, labs[j], ("Climatic chamber", "LCR meter")[j % 2], f"EQ-{pk:07d}", 12, calibrated[pk],
          calibrated[pk] + 365 * day)
         for j, pk in enumerate(equipment)
     )  # fmt: skip
@@ -182,7 +182,7 @@ def seed_extra(
     table(LabAction, ["result_id", "description", "due_on", "state", "closed_on"]).copy(
         (pk, "Investigate the deviation and repeat the measurement.", today + rng.randint(-60, 60) * day,
          "closed" if j % 4 == 0 else "open", today - day if j % 4 == 0 else None)
-        for j, pk in enumerate(results) if j % 2 == 0
+        for j, pk in enumerate(results) if j % 4 != 3
     )  # fmt: skip
     log(f"{len(labs)} laboratories")
 
@@ -224,7 +224,7 @@ def seed_extra(
     table(CBSuspensionRequest, ["certification_body_id", "supervisory_body_id", "reason", "state"]).copy(
         (cb, supervisors[cb_country[cb]], "Overdue corrective actions on oversight findings.",
          SuspensionRequestState.OPEN if n == 0 else SuspensionRequestState.DECLINED)
-        for cb in cb_ids for n in range(per_cb[cb] // 2 or 1)
+        for cb in cb_ids for n in range(per_cb[cb])
     )  # fmt: skip
     log("CB oversight records")
 

@@ -17,6 +17,7 @@ from certification.choices import CertificateState
 from certification.models import Certificate
 from iecq.models import User
 from iecq.principals import system_principal
+from iecq.scale_extra import CB_MAX, EVERY
 from iecq.scheduler import sweep
 from iecq.tenancy import scope
 from manufacturers.models import Manufacturer
@@ -164,7 +165,7 @@ def test_every_api_list_has_rows_for_the_benchmark_cb_in_proportion_to_the_certi
         if not response.json()["results"]:
             empty.append(name)
     assert empty == []
-    # About one record in eight certificates per table (each CB's share rounded), the CB's own records likewise.
+    # One record per EVERY certificates per table (each CB's share rounded); the CB's own records likewise, capped.
     per_certificate = (
         "certification_application",
         "surveillance_processchangenotification",
@@ -174,8 +175,13 @@ def test_every_api_list_has_rows_for_the_benchmark_cb_in_proportion_to_the_certi
         "sanctions_certificatesuspensionrequest",
     )
     for table in per_certificate:
-        assert N // 8 - 100 <= scalar(f"SELECT count(*) FROM {table}") <= N // 8 + 100, table  # 100 CBs round
-    assert scalar("SELECT count(*) FROM bodies_auditor") >= N // 8
+        assert N // EVERY - 100 <= scalar(f"SELECT count(*) FROM {table}") <= N // EVERY + 100, table  # 100 CBs
+    assert scalar("SELECT count(*) FROM bodies_auditor") == scalar(
+        "SELECT sum(greatest(2, least(%s, coalesce(n, 0) / %s))) FROM bodies_certificationbody b LEFT JOIN "
+        "(SELECT certification_body_id, count(*) AS n FROM certification_certificate GROUP BY 1) c "
+        "ON c.certification_body_id = b.id",
+        [CB_MAX, EVERY],
+    )
     assert scalar("SELECT count(*) FROM manufacturers_contact") == 2 * N // 20
 
 
