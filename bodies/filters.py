@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from iecq.filtersets import FilterSet
+
 from .choices import (
     AssessmentResult,
     CBAssessmentKind,
@@ -34,7 +36,7 @@ from .models import (
 )
 
 
-class CertificationBodyFilter(django_filters.FilterSet):
+class CertificationBodyFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     state = django_filters.MultipleChoiceFilter(choices=CertificationBodyState.choices, label=_("State"))
     country = django_filters.ChoiceFilter(choices=list(countries), label=_("Country"))
@@ -48,7 +50,7 @@ class CertificationBodyFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(legal_name__icontains=value))
 
 
-class _ByCB(django_filters.FilterSet):
+class _ByCB(FilterSet):
     """Filters by certification body and (through it) country; `cb_path` is the lookup to the CB."""
 
     cb_path = "certification_body"
@@ -130,7 +132,7 @@ class AuditorCompetenceFilter(_ByCB):
         fields = ["auditor", "technology", "certification_body", "country"]
 
 
-class LaboratoryFilter(django_filters.FilterSet):
+class LaboratoryFilter(FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
     country = django_filters.ChoiceFilter(choices=list(countries), label=_("Country"))
     certification_body = django_filters.NumberFilter(field_name="owner", label=_("Owning CB"))
@@ -141,7 +143,7 @@ class LaboratoryFilter(django_filters.FilterSet):
         fields = ["q", "country", "certification_body", "independent"]
 
 
-class EquipmentFilter(django_filters.FilterSet):
+class EquipmentFilter(FilterSet):
     laboratory = django_filters.NumberFilter(field_name="laboratory")
     calibration_due_before = django_filters.DateFilter(
         field_name="calibration_due_on", lookup_expr="lte", label=_("Calibration due by")
@@ -152,7 +154,7 @@ class EquipmentFilter(django_filters.FilterSet):
         fields = ["laboratory", "calibration_due_before"]
 
 
-class CalibrationRecordFilter(django_filters.FilterSet):
+class CalibrationRecordFilter(FilterSet):
     equipment = django_filters.NumberFilter(field_name="equipment")
 
     class Meta:
@@ -160,7 +162,7 @@ class CalibrationRecordFilter(django_filters.FilterSet):
         fields = ["equipment"]
 
 
-class ProficiencyResultFilter(django_filters.FilterSet):
+class ProficiencyResultFilter(FilterSet):
     laboratory = django_filters.NumberFilter(field_name="laboratory")
     round = django_filters.NumberFilter(field_name="round")
     unsatisfactory = django_filters.BooleanFilter(method="by_unsatisfactory", label=_("Unsatisfactory only"))
@@ -174,7 +176,7 @@ class ProficiencyResultFilter(django_filters.FilterSet):
         return queryset.filter(bad) if value else queryset.exclude(bad)
 
 
-class LabActionFilter(django_filters.FilterSet):
+class LabActionFilter(FilterSet):
     state = django_filters.ChoiceFilter(choices=LabActionState.choices)
     laboratory = django_filters.NumberFilter(field_name="result__laboratory")
     due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte", label=_("Due from"))

@@ -9,11 +9,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from iecq.filtersets import FilterSet
+
 from .choices import ApplicationState, CertificateState
 from .models import Application, Certificate, Evidence
 
 
-class _ByParties(django_filters.FilterSet):
+class _ByParties(FilterSet):
     """Certification body, manufacturer, scheme, technology and country: what applications and certificates share."""
 
     certification_body = django_filters.NumberFilter(field_name="certification_body", label=_("Certification body"))
@@ -54,7 +56,7 @@ class ApplicationFilter(_ByParties):
         ]
 
 
-class EvidenceFilter(django_filters.FilterSet):
+class EvidenceFilter(FilterSet):
     application = django_filters.NumberFilter(field_name="application", label=_("Application"))
     stage = django_filters.ChoiceFilter(choices=ApplicationState.choices, label=_("Stage"))
 

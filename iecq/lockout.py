@@ -82,15 +82,22 @@ def _bump(key: str) -> int:
 
 def check(kind: str, account: str, address: str) -> Lock | None:
     """The lock that refuses this attempt before any credential is checked, or None."""
+    return state(kind, account, address)[0]
+
+
+def state(kind: str, account: str, address: str) -> tuple[Lock | None, bool]:
+    """`check()` and `is_known()` together, in one cache read (one Redis round trip per API request)."""
     keys = _keys(kind, account, address)
+    got = cache.get_many([keys["address"], keys["pair"], keys["account"], keys["known"]])
+    known = bool(got.get(keys["known"]))
     per_pair = settings.IECQ_LOCKOUT_FAILURES
-    if _count(keys["address"]) >= settings.IECQ_LOCKOUT_ADDRESS_FAILURES:
-        return Lock("address", _window())
-    if _count(keys["pair"]) >= per_pair:
-        return Lock("account-address", _window())
-    if _count(keys["account"]) >= per_pair * DISTRIBUTED_FACTOR and not cache.get(keys["known"]):
-        return Lock("account-unknown-address", _window())
-    return None
+    if int(got.get(keys["address"]) or 0) >= settings.IECQ_LOCKOUT_ADDRESS_FAILURES:
+        return Lock("address", _window()), known
+    if int(got.get(keys["pair"]) or 0) >= per_pair:
+        return Lock("account-address", _window()), known
+    if int(got.get(keys["account"]) or 0) >= per_pair * DISTRIBUTED_FACTOR and not known:
+        return Lock("account-unknown-address", _window()), known
+    return None, known
 
 
 def failed(kind: str, account: str, address: str) -> None:

@@ -35,6 +35,8 @@ from sanctions.models import BulletinNotice, CorrectiveActionRequest, NoticeSequ
 from surveillance.choices import AuditKind, AuditState, Grade, NonconformityState
 from surveillance.models import Nonconformity, SurveillanceAudit
 
+from .scale_extra import seed_extra
+
 CHUNK_ROWS = 50_000
 SCALE_PASSWORD = "iecq-scale-2026"
 
@@ -529,6 +531,9 @@ def seed_scale(
 
     _reference_data(rng, technologies)
     _seed_users(cb_ids[0], m0, maker_country[0])
+    seed_extra(table=table, rng=rng, now=now, cb_ids=cb_ids, cb_country=cb_country, cb_tech=cb_tech, log=log,
+               maker_ids=maker_ids, cert_ids=cert_ids, cert_cb=cert_cb, cert_maker=cert_maker,
+               states=states)  # fmt: skip
     models_done = {t.model for t in tables}
     reset_sequences(m for m in models_done if m._meta.pk.name == "id")
     with connection.cursor() as cur:

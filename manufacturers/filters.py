@@ -3,10 +3,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from iecq.filtersets import FilterSet
+
 from .models import Engagement, Manufacturer, Site
 
 
-class ManufacturerFilter(django_filters.FilterSet):
+class ManufacturerFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     country = django_filters.ChoiceFilter(choices=list(countries), label=_("Country"))
     certification_body = django_filters.NumberFilter(
@@ -21,7 +23,7 @@ class ManufacturerFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(legal_name__icontains=value))
 
 
-class SiteFilter(django_filters.FilterSet):
+class SiteFilter(FilterSet):
     manufacturer = django_filters.NumberFilter(field_name="manufacturer")
     country = django_filters.ChoiceFilter(choices=list(countries), label=_("Country"))
 
@@ -30,7 +32,7 @@ class SiteFilter(django_filters.FilterSet):
         fields = ["manufacturer", "country"]
 
 
-class EngagementFilter(django_filters.FilterSet):
+class EngagementFilter(FilterSet):
     manufacturer = django_filters.NumberFilter(field_name="manufacturer")
     certification_body = django_filters.NumberFilter(field_name="certification_body")
 

@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from iecq.filtersets import FilterSet
+
 from .choices import AppealState, CARState, DefectOutcome, DefectState, NoticeKind, RequestState
 from .models import Appeal, BulletinNotice, CertificateSuspensionRequest, CorrectiveActionRequest, DefectReport
 
@@ -19,7 +21,7 @@ from .models import Appeal, BulletinNotice, CertificateSuspensionRequest, Correc
 AWAITING_RESPONSE = (CARState.ISSUED, CARState.ESCALATED)
 
 
-class _ByParties(django_filters.FilterSet):
+class _ByParties(FilterSet):
     """Certification body and manufacturer: what every sanction names."""
 
     certification_body = django_filters.NumberFilter(field_name="certification_body", label=_("Certification body"))
@@ -76,7 +78,7 @@ class DefectReportFilter(_ByParties):
         fields = ["state", "outcome", "certification_body", "manufacturer", "certificate"]
 
 
-class BulletinNoticeFilter(django_filters.FilterSet):
+class BulletinNoticeFilter(FilterSet):
     """`?month=2025-03`: one month's issue of the bulletin, as its PDF shows it (SA-03)."""
 
     kind = django_filters.MultipleChoiceFilter(choices=NoticeKind.choices, label=_("Action"))

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from bodies.forms import date_field
 from certification.choices import CertificateState
 from certification.models import Certificate
+from iecq.filtersets import FilterSet
 from iecq.models import TransitionLog
 from iecq.portal.filters import visible_to_request
 from iecq.principals import Principal
@@ -61,7 +62,7 @@ def _text(label, help_text="", *, rows: int = 4, required: bool = True) -> forms
 # --- list filters -------------------------------------------------------------------------------------------
 
 
-class CARPortalFilter(django_filters.FilterSet):
+class CARPortalFilter(FilterSet):
     """`?state=issued&overdue=true`: the CARs whose answer is late."""
 
     state = django_filters.ChoiceFilter(choices=CARState.choices, label=_("State"))
@@ -80,7 +81,7 @@ class CARPortalFilter(django_filters.FilterSet):
         return queryset.filter(late) if value else queryset.exclude(late)
 
 
-class SuspensionRequestPortalFilter(django_filters.FilterSet):
+class SuspensionRequestPortalFilter(FilterSet):
     state = django_filters.ChoiceFilter(choices=RequestState.choices, label=_("State"))
     certificate = django_filters.ModelChoiceFilter(queryset=visible_to_request(Certificate), label=_("Certificate"))
 
@@ -89,7 +90,7 @@ class SuspensionRequestPortalFilter(django_filters.FilterSet):
         fields = ["state", "certificate"]
 
 
-class AppealPortalFilter(django_filters.FilterSet):
+class AppealPortalFilter(FilterSet):
     state = django_filters.ChoiceFilter(choices=AppealState.choices, label=_("State"))
     manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
 
@@ -98,7 +99,7 @@ class AppealPortalFilter(django_filters.FilterSet):
         fields = ["state", "manufacturer"]
 
 
-class DefectReportPortalFilter(django_filters.FilterSet):
+class DefectReportPortalFilter(FilterSet):
     state = django_filters.ChoiceFilter(choices=DefectState.choices, label=_("State"))
     outcome = django_filters.ChoiceFilter(choices=DefectOutcome.choices, label=_("Outcome"))
     certificate = django_filters.ModelChoiceFilter(queryset=visible_to_request(Certificate), label=_("Certificate"))

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from iecq.filtersets import FilterSet
+
 from .choices import (
     AuditKind,
     AuditState,
@@ -24,7 +26,7 @@ from .choices import (
 from .models import Complaint, Nonconformity, PCNDocument, ProcessChangeNotification, ProductSample, SurveillanceAudit
 
 
-class _ByParties(django_filters.FilterSet):
+class _ByParties(FilterSet):
     """Certification body, manufacturer and certificate: what every surveillance record names."""
 
     certification_body = django_filters.NumberFilter(field_name="certification_body", label=_("Certification body"))
@@ -140,7 +142,7 @@ class PCNFilter(_ByParties):
         fields = ["state", "impact", "certificate", "manufacturer", "certification_body"]
 
 
-class PCNDocumentFilter(django_filters.FilterSet):
+class PCNDocumentFilter(FilterSet):
     pcn = django_filters.NumberFilter(field_name="pcn", label=_("Process change notification"))
 
     class Meta:

@@ -18,6 +18,7 @@ from certification.choices import CertificateState
 from certification.models import Certificate
 from iecq.models import User
 from iecq.principals import system_principal
+from iecq.scale_extra import CB_MAX, EVERY
 from iecq.scheduler import sweep
 from iecq.tenancy import scope
 from manufacturers.models import Manufacturer
@@ -67,7 +68,16 @@ def test_constraints_and_tenant_fields_hold(seeded):
         )
         == 0
     )
-    for table in ("surveillance_surveillanceaudit", "surveillance_nonconformity", "sanctions_correctiveactionrequest"):
+    for table in (
+        "surveillance_surveillanceaudit",
+        "surveillance_nonconformity",
+        "sanctions_correctiveactionrequest",
+        "surveillance_processchangenotification",
+        "surveillance_complaint",
+        "surveillance_productsample",
+        "sanctions_defectreport",
+        "sanctions_certificatesuspensionrequest",
+    ):
         assert (
             scalar(
                 f"SELECT count(*) FROM {table} t JOIN certification_certificate c ON c.id = t.certificate_id "
@@ -85,6 +95,34 @@ def test_constraints_and_tenant_fields_hold(seeded):
             "OR l.country <> b.country OR l.target <> c.state"
         )
         == 0
+    )
+    # Applications are with a CB their manufacturer is a client of; samples go to a laboratory of the CB;
+    # appeals and decision evidence belong to a decision that took a certificate out of "valid".
+    assert (
+        scalar(
+            "SELECT count(*) FROM certification_application a WHERE NOT EXISTS (SELECT 1 FROM "
+            "manufacturers_engagement e WHERE e.manufacturer_id = a.manufacturer_id "
+            "AND e.certification_body_id = a.certification_body_id)"
+        )
+        == 0
+    )
+    assert (
+        scalar(
+            "SELECT count(*) FROM surveillance_productsample s JOIN bodies_testlaboratory l ON l.id = s.laboratory_id "
+            "WHERE l.owner_id <> s.certification_body_id"
+        )
+        == 0
+    )
+    assert (
+        scalar(
+            "SELECT count(*) FROM sanctions_appeal a JOIN iecq_transitionlog l ON l.id = a.decision_id "
+            "WHERE l.certification_body_id <> a.certification_body_id OR l.manufacturer_id <> a.manufacturer_id "
+            "OR l.transition NOT IN ('suspend', 'withdraw')"
+        )
+        == 0
+    )
+    assert scalar("SELECT count(*) FROM iecq_decisionevidence") == scalar(
+        "SELECT count(*) FROM iecq_transitionlog WHERE transition IN ('suspend', 'withdraw')"
     )
     # Suspended certificates say since when; only they do.
     assert (
@@ -117,6 +155,48 @@ def test_constraints_and_tenant_fields_hold(seeded):
     with scope(system_principal("test")):
         made = Manufacturer.objects.create(name="After the seed", country="GB")
     assert made.pk > scalar("SELECT max(id) FROM manufacturers_manufacturer WHERE id <> %s", [made.pk])
+
+
+# Lists of an organisation's own integrations (event feed, webhooks, watchlist, imports, API tokens: the bench
+# creates its token): the seed writes none.
+NOT_SEEDED = {"api-token", "event", "import", "watchlist-entry", "webhook", "webhook-delivery"}
+
+
+def test_every_api_list_has_rows_for_the_benchmark_cb_in_proportion_to_the_certificates(seeded):
+    """`make bench` reads every API list as scale-cb-admin: each must show that CB's records, not an empty page."""
+    from django.urls import reverse
+
+    from iecq.api.introspect import api_list_route_names
+
+    api = APIClient()
+    api.force_login(User.objects.get(username="scale-cb-admin"))
+    empty = []
+    for name in api_list_route_names():
+        if name.split(":")[1].removesuffix("-list") in NOT_SEEDED:
+            continue
+        response = api.get(reverse(name), {"page_size": 50})
+        assert response.status_code == 200, (name, response.content[:300])
+        if not response.json()["results"]:
+            empty.append(name)
+    assert empty == []
+    # One record per EVERY certificates per table (each CB's share rounded); the CB's own records likewise, capped.
+    per_certificate = (
+        "certification_application",
+        "surveillance_processchangenotification",
+        "surveillance_complaint",
+        "surveillance_productsample",
+        "sanctions_defectreport",
+        "sanctions_certificatesuspensionrequest",
+    )
+    for table in per_certificate:
+        assert N // EVERY - 100 <= scalar(f"SELECT count(*) FROM {table}") <= N // EVERY + 100, table  # 100 CBs
+    assert scalar("SELECT count(*) FROM bodies_auditor") == scalar(
+        "SELECT sum(greatest(2, least(%s, coalesce(n, 0) / %s))) FROM bodies_certificationbody b LEFT JOIN "
+        "(SELECT certification_body_id, count(*) AS n FROM certification_certificate GROUP BY 1) c "
+        "ON c.certification_body_id = b.id",
+        [CB_MAX, EVERY],
+    )
+    assert scalar("SELECT count(*) FROM manufacturers_contact") == 2 * N // 20
 
 
 def test_portal_api_register_and_bulletin_work_on_it(seeded):

@@ -3,12 +3,11 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
-from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from iecq.api.fields import VisiblePrimaryKeyRelatedField
+from iecq.api.fields import CountryField, ListedPrimaryKeyRelatedField, VisiblePrimaryKeyRelatedField
 from manufacturers.models import Manufacturer
 
 from ..choices import ZScoreClass
@@ -148,6 +147,8 @@ class ProficiencyRoundWriteSerializer(serializers.ModelSerializer):
 
 
 class CertificationBodySerializer(serializers.ModelSerializer):
+    serializer_related_field = ListedPrimaryKeyRelatedField  # its list view prefetches (PrefetchMixin)
+
     country = CountryField()
 
     class Meta:
@@ -264,6 +265,8 @@ class RequirementAssessmentWriteSerializer(serializers.ModelSerializer):
 
 
 class DeclarationSerializer(serializers.ModelSerializer):
+    serializer_related_field = ListedPrimaryKeyRelatedField  # its list view prefetches (PrefetchMixin)
+
     class Meta:
         model = IndependenceDeclaration
         fields = [
@@ -523,6 +526,8 @@ class SupervisoryBodyWriteSerializer(serializers.ModelSerializer):
 
 
 class CBAssessmentSerializer(serializers.ModelSerializer):
+    serializer_related_field = ListedPrimaryKeyRelatedField  # its list view prefetches (PrefetchMixin)
+
     class Meta:
         model = CBAssessment
         fields = [

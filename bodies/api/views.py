@@ -20,6 +20,7 @@ from iecq.api.viewsets import (
     validated_body,
 )
 from iecq.errors import Forbidden, NotFound
+from iecq.filtersets import FilterSet
 from iecq.principals import Principal
 
 from .. import selectors, services
@@ -548,7 +549,7 @@ class LabActionViewSet(HistoryMixin, ScopedViewSet):
 # --- oversight --------------------------------------------------------------------------------------
 
 
-class SupervisoryBodyFilter(django_filters.FilterSet):
+class SupervisoryBodyFilter(FilterSet):
     """Declared filters: generated ones would query the tenant-scoped manager when the class is built, outside
     any scope. It belongs in bodies/filters.py, next to the others, once the portal lists supervisory bodies."""
 

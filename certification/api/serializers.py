@@ -2,7 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from bodies.models import Auditor, CertificationBody, Scheme, Technology
-from iecq.api.fields import VisiblePrimaryKeyRelatedField
+from iecq.api.fields import ListedPrimaryKeyRelatedField, VisiblePrimaryKeyRelatedField
 from manufacturers.models import Manufacturer, Site
 
 from ..choices import SCOPE_TEXT_MAX_LENGTH, ApplicationState, EvaluationRole, QualificationRoute
@@ -12,6 +12,8 @@ from ..models import Application, Certificate, CertificateRevision, EvaluationAu
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
+    serializer_related_field = ListedPrimaryKeyRelatedField  # its list view prefetches (PrefetchMixin)
+
     class Meta:
         model = Application
         fields = [
@@ -137,6 +139,8 @@ class EvidenceUploadSerializer(serializers.ModelSerializer):
 
 
 class CertificateSerializer(serializers.ModelSerializer):
+    serializer_related_field = ListedPrimaryKeyRelatedField  # its list view prefetches (PrefetchMixin)
+
     class Meta:
         model = Certificate
         fields = [

@@ -52,7 +52,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Malformed API token.", code="token_malformed")
         prefix, secret = parsed
         address = lockout.client_address(request)
-        lock = lockout.check("token", prefix, address)
+        lock, known_here = lockout.state("token", prefix, address)
         if lock is not None:  # refused before the secret is compared
             raise exceptions.Throttled(
                 wait=lock.retry_after, detail="Too many failed token attempts from here; try again later."
@@ -72,7 +72,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             with crossing("identity"):
                 ApiToken.objects_unscoped.filter(pk=token.pk).update(last_used_at=now)
-        if not lockout.is_known("token", prefix, address):  # one cache read per request, one write per new place
+        if not known_here:  # one cache read per request (above), one write per new place
             lockout.succeeded("token", prefix, address)
         principal = principal_from_token(token)
         return TokenUser(principal=principal), token

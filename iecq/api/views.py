@@ -13,6 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from .. import services
+from ..filtersets import FilterSet
 from ..models import ApiToken, DecisionEvidence, Membership, Organisation, TransitionLog
 from ..models.tokens import API_SCOPES
 from ..roles import OrganisationKind, Role
@@ -162,7 +163,7 @@ class DecisionEvidenceViewSet(ScopedViewSet):
         return response
 
 
-class OrganisationFilter(django_filters.FilterSet):
+class OrganisationFilter(FilterSet):
     kind = django_filters.ChoiceFilter(choices=OrganisationKind.choices)
     country = django_filters.ChoiceFilter(choices=list(countries))
 
@@ -171,7 +172,7 @@ class OrganisationFilter(django_filters.FilterSet):
         fields = ["kind", "country"]
 
 
-class MembershipFilter(django_filters.FilterSet):
+class MembershipFilter(FilterSet):
     role = django_filters.ChoiceFilter(choices=Role.choices)
     is_active = django_filters.BooleanFilter()
 

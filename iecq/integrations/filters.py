@@ -8,11 +8,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
+from ..filtersets import FilterSet
 from .choices import DeliveryState
 from .models import Event, WebhookDelivery
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(FilterSet):
     """`?after=<id>`: events after the last one you processed; `?type=certificate.suspended,certificate.*`;
     `?subject=certification.certificate:42`."""
 
@@ -42,7 +43,7 @@ class EventFilter(django_filters.FilterSet):
         return queryset.filter(subject_type=subject_type.lower(), subject_id=int(subject_id))
 
 
-class WebhookDeliveryFilter(django_filters.FilterSet):
+class WebhookDeliveryFilter(FilterSet):
     subscription = django_filters.NumberFilter(field_name="subscription", label=_("Subscription"))
     state = django_filters.ChoiceFilter(choices=DeliveryState.choices, label=_("State"))
 

@@ -1,7 +1,6 @@
-from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
-from iecq.api.fields import VisiblePrimaryKeyRelatedField
+from iecq.api.fields import CountryField, VisiblePrimaryKeyRelatedField
 
 from ..models import Contact, Engagement, Manufacturer, Site
 

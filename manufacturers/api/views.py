@@ -2,6 +2,7 @@ import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from iecq.api.viewsets import PROBLEM_RESPONSES, ScopedViewSet, ServiceWriteMixin
+from iecq.filtersets import FilterSet
 
 from .. import services
 from ..filters import EngagementFilter, ManufacturerFilter, SiteFilter
@@ -72,7 +73,7 @@ class EngagementViewSet(ScopedViewSet):
     scope_area = "manufacturers"
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(FilterSet):
     """Declared, not generated (generated filters would query tenant-scoped managers outside any scope).
     It belongs in manufacturers/filters.py, next to the others, once the portal lists contacts."""
 

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from bodies.api.serializers import CreateOrChangeMixin
 from bodies.models import Auditor, Equipment, TestLaboratory
 from certification.models import Certificate
-from iecq.api.fields import VisiblePrimaryKeyRelatedField
+from iecq.api.fields import ListedPrimaryKeyRelatedField, VisiblePrimaryKeyRelatedField
 
 from ..choices import FrequencyLevel, NonconformityState, PCNImpact, TeamRole
 from ..models import (
@@ -213,6 +213,8 @@ class CorrectiveActionSerializer(serializers.ModelSerializer):
 
 
 class SampleSerializer(serializers.ModelSerializer):
+    serializer_related_field = ListedPrimaryKeyRelatedField  # its list view prefetches (PrefetchMixin)
+
     class Meta:
         model = ProductSample
         fields = [
