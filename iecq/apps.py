@@ -18,4 +18,8 @@ class IecqConfig(AppConfig):
         # active scope to the database before its queries, and every migrate (re)applies the policies of the
         # tables it touched.
         connection_created.connect(rls.on_connection_created, dispatch_uid="iecq_rls_connection")
+        # Who an API token acts for is kept in the cache until a token, organisation or supervisory body changes.
+        from .api import token_cache
+
+        token_cache.connect()
         post_migrate.connect(rls.on_post_migrate, dispatch_uid="iecq_rls_post_migrate")

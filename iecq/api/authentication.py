@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -9,8 +10,10 @@ from rest_framework import authentication, exceptions
 
 from .. import lockout
 from ..models import ApiToken
+from ..models.tokens import hash_secret
 from ..principals import Principal, principal_from_token
 from ..rls import crossing
+from . import token_cache
 
 
 @dataclass(frozen=True)
@@ -57,25 +60,36 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.Throttled(
                 wait=lock.retry_after, detail="Too many failed token attempts from here; try again later."
             )
-        with crossing("identity"):
-            token = (
-                ApiToken.objects_unscoped.select_related("organisation__supervisory_body").filter(prefix=prefix).first()
-            )
-        if token is None or not token.matches(secret):
+        entry, generation = token_cache.lookup(prefix)
+        if entry is None:  # not stored, or a token, organisation or supervisory body changed since
+            with crossing("identity"):
+                token = (
+                    ApiToken.objects_unscoped.select_related("organisation__supervisory_body")
+                    .filter(prefix=prefix)
+                    .first()
+                )
+            if token is None or not token.matches(secret):
+                lockout.failed("token", prefix, address)
+                raise exceptions.AuthenticationFailed("Unknown API token.", code="token_invalid")
+            if token.revoked_at is not None:
+                raise exceptions.AuthenticationFailed("This API token has been revoked.", code="token_revoked")
+            if token.expires_at <= timezone.now():
+                raise exceptions.AuthenticationFailed("This API token has expired.", code="token_expired")
+            entry = token_cache.store(prefix, generation, token=token, principal=principal_from_token(token))
+        elif not secrets.compare_digest(entry["secret_hash"], hash_secret(secret)):
             lockout.failed("token", prefix, address)
             raise exceptions.AuthenticationFailed("Unknown API token.", code="token_invalid")
-        if token.revoked_at is not None:
-            raise exceptions.AuthenticationFailed("This API token has been revoked.", code="token_revoked")
-        if token.expires_at <= timezone.now():
+        elif entry["expires_at"] <= timezone.now():
             raise exceptions.AuthenticationFailed("This API token has expired.", code="token_expired")
+        principal = token_cache.principal_of(entry)
         now = timezone.now()
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        if entry["last_used_at"] is None or (now - entry["last_used_at"]).total_seconds() > 60:
             with crossing("identity"):
-                ApiToken.objects_unscoped.filter(pk=token.pk).update(last_used_at=now)
+                ApiToken.objects_unscoped.filter(pk=principal.token_id).update(last_used_at=now)
+            token_cache.touch(prefix, entry, now)
         if not known_here:  # one cache read per request (above), one write per new place
             lockout.succeeded("token", prefix, address)
-        principal = principal_from_token(token)
-        return TokenUser(principal=principal), token
+        return TokenUser(principal=principal), principal.token_id
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'

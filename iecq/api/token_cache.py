@@ -1,0 +1,88 @@
+"""Who an API token acts for, kept in the shared cache until a token, an organisation or a supervisory body changes.
+
+Every API request authenticated the same way: one query for the token with its organisation (inside the
+identity crossing, so one more `set_config` round trip), then the principal built from them. That was a
+third of an empty list's cost. The cache keeps, per token prefix, what the check needs (the secret's hash,
+expiry, last use) and the principal's fields, under the same rule as the verification cache
+(`certification/register_cache.py`): never a timer for correctness, a *generation* read before the
+database, set anew (at once and after the commit) by every save or delete of an API token, an
+organisation or a supervisory body. A revocation therefore takes effect for the next request, like
+before; an entry read before a change and stored after it carries the old generation and is never used.
+A revoked or unknown token is never stored. Signals trigger it so that every write path is covered.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
+
+from ..principals import Principal
+
+GENERATION = "apitoken:generation"
+TIMEOUT = 600  # only to return memory
+
+
+def _key(prefix: str) -> str:
+    return f"apitoken:{prefix}"
+
+
+def lookup(prefix: str) -> tuple[dict | None, str]:
+    """The stored entry of `prefix` if still current, and the generation a new entry must carry."""
+    found = cache.get_many([_key(prefix), GENERATION])
+    if GENERATION not in found:  # never store under "no generation": an evicted one could match again
+        cache.add(GENERATION, uuid.uuid4().hex, timeout=None)
+        found[GENERATION] = cache.get(GENERATION)
+    entry = found.get(_key(prefix))
+    if entry is not None and entry["generation"] == found[GENERATION]:
+        return entry, found[GENERATION]
+    return None, found[GENERATION]
+
+
+def store(prefix: str, generation: str, *, token, principal: Principal) -> dict | None:
+    """Keep what the next request needs; only rows read outside a transaction (committed) are kept."""
+    entry = {
+        "generation": generation,
+        "secret_hash": token.secret_hash,
+        "expires_at": token.expires_at,
+        "last_used_at": token.last_used_at,
+        "principal": {**vars(principal), "scopes": sorted(principal.scopes or ())},
+    }
+    if not connection.in_atomic_block:
+        cache.set(_key(prefix), entry, TIMEOUT)
+    return entry
+
+
+def touch(prefix: str, entry: dict, now: datetime) -> None:
+    entry["last_used_at"] = now
+    if not connection.in_atomic_block:
+        cache.set(_key(prefix), entry, TIMEOUT)
+
+
+def principal_of(entry: dict) -> Principal:
+    fields = dict(entry["principal"])
+    fields["scopes"] = frozenset(fields["scopes"])
+    return Principal(**fields)
+
+
+def forget_all(sender=None, **kwargs) -> None:
+    """A token, an organisation or a supervisory body changed: no stored entry is current any more."""
+
+    def bump() -> None:
+        cache.set(GENERATION, uuid.uuid4().hex, timeout=None)
+
+    bump()
+    transaction.on_commit(bump, robust=True)
+
+
+def connect() -> None:
+    from bodies.models import SupervisoryBody
+
+    from ..models import ApiToken, Organisation
+
+    for model in (ApiToken, Organisation, SupervisoryBody):
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            signal.connect(forget_all, sender=model, dispatch_uid=f"token_cache_{model.__name__}_{name}")
