@@ -25,6 +25,7 @@ the tables' owner (migrations, `seed_demo`) and superusers bypass the policies. 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -161,45 +162,102 @@ def rls_q(model: type[models.Model]) -> Q:
 SEES_ALL = "(SELECT COALESCE(current_setting('iecq.kind', true), '') IN ('operator', 'system'))"
 
 
-IS_SUPERVISOR = f"(SELECT COALESCE(current_setting('iecq.kind', true), '') = '{K.SUPERVISORY_BODY.value}')"
-COUNTRY = "(SELECT NULLIF(current_setting('iecq.country', true), ''))"
+# Each kind of principal whose paths a policy can say inline: the session setting its paths compare with.
+INLINE_KINDS = {
+    K.CERTIFICATION_BODY.value: ("cb", "bigint"),
+    K.MANUFACTURER.value: ("manufacturer", "bigint"),
+    K.SUPERVISORY_BODY.value: ("country", "text"),
+}
 
 
-def _in_country_function(table: str) -> str:
-    return f"iecq_rls_in_country_{table}"[:63]
+# The tables a policy may read a set of ids from once per query: directories whose rows per tenant stay few
+# (a CB's clients, a country's CBs and manufacturers, a CB's laboratories and auditors, a manufacturer's sites).
+# A set over certificates, audits or applications would cost every point lookup thousands of ids.
+DIRECTORIES = frozenset(
+    {
+        "manufacturers.Manufacturer",
+        "manufacturers.Site",
+        "bodies.CertificationBody",
+        "bodies.TestLaboratory",
+        "bodies.Equipment",
+        "bodies.Auditor",
+    }
+)
 
 
-def supervisor_terms(model: type[models.Model]) -> tuple[list[str], list[type[models.Model]]] | None:
-    """A supervisory body's part of `rls_q` as plain SQL over the row's own columns, when it can be said so.
+def _is_kind(kind: str) -> str:
+    return f"(SELECT COALESCE(current_setting('iecq.kind', true), '') = '{kind}')"
 
-    The per-row function is called for every row a query scans (PostgreSQL evaluates a policy before any
-    condition that is not leakproof, joins included): a dashboard's GROUP BY over a large country's
-    certificates ran 17 s as the application role. When the model's only way to a supervisor is its country
-    paths, each at most one foreign key away from a `country` column, the policy says it inline instead:
-    `country = <setting>` or `<fk> IN (SELECT iecq_rls_in_country_<table>())`, a set read once per query (the
-    function runs as the owner, so reading the other table raises no policy recursion). Returns the SQL terms
-    (OR-ed) and the related models whose set functions they use; None when the function must stay."""
+
+def _value(key: str, cast: str) -> str:
+    return f"(SELECT NULLIF(current_setting('iecq.{key}', true), '')::{cast})"
+
+
+def _ids_function(model: type[models.Model], path: str, key: str, cast: str, connection) -> tuple[str, list[str]]:
+    """A set-returning function (the owner's, so no policy applies inside it) of the ids of `model` whose `path`
+    equals the session's `key`, and the DDL that creates it."""
+    qn = connection.ops.quote_name
+    digest = hashlib.sha256(f"{model._meta.db_table}.{path}.{key}".encode()).hexdigest()[:16]
+    name = qn(f"iecq_rls_ids_{digest}")
+    value = RawSQL(_value(key, cast), [])  # noqa: S611 (constants only)
+    queryset = model._base_manager.filter(**{path: value}).order_by().values("pk")
+    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+    with connection.cursor() as cursor:
+        sql = cursor.mogrify(sql, params).decode()
+    returns = model._meta.pk.rel_db_type(connection)
+    return name, [
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS SETOF {returns} LANGUAGE sql STABLE PARALLEL SAFE "
+        f"SECURITY DEFINER SET search_path = public AS $rls$ {sql} $rls$",
+        f"REVOKE ALL ON FUNCTION {name}() FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION {name}() TO PUBLIC",
+    ]
+
+
+def inline_branches(model: type[models.Model], connection) -> tuple[list[str], list[str], list[str]] | None:
+    """`rls_q` for a certification body, a manufacturer and a supervisory body as plain SQL over the row's own
+    columns, when the model reaches the tenants only through their paths (no organisation path, no public rows).
+
+    The per-row `SECURITY DEFINER` function is called for every row a query scans (PostgreSQL evaluates a
+    policy before any condition that is not leakproof, joins included), about 17 µs a call: a dashboard's GROUP
+    BY over a large country's certificates ran 17 s as the application role, a CB's page of contacts 77 ms.
+    Inline, each path is a comparison PostgreSQL plans with the query: `col = <setting>` for a column of the
+    row, `<fk> IN (SELECT f())` for a path through a foreign key (the set of related ids, read once per query)
+    and `id IN (SELECT f())` for a path through a to-many relation. Returns the DDL of the set functions, the
+    per-kind branches (`is_kind AND (terms)`) and the kinds they cover; None when the function must stay."""
     tenancy: Tenancy = model.tenancy
-    if tenancy.organisation or tenancy.public is not None or not tenancy.country_paths:
+    if tenancy.organisation or tenancy.public is not None:
         return None
-    table = model._meta.db_table
-    terms, related = [], []
-    for path in tenancy.country_paths:
-        parts = path.split("__")
-        field = model._meta.get_field(parts[0])
-        if len(parts) == 1 and not field.is_relation:
-            terms.append(f'"{table}"."{field.column}" = {COUNTRY}')
-        elif len(parts) == 2 and field.many_to_one and field.related_model._meta.pk.name == "id":
-            target = field.related_model._meta.get_field(parts[1])
-            if target.is_relation or target.name != "country":
-                return None
-            terms.append(
-                f'"{table}"."{field.column}" IN (SELECT {_in_country_function(field.related_model._meta.db_table)}())'
-            )
-            related.append(field.related_model)
+    table, qn = model._meta.db_table, connection.ops.quote_name
+    statements, branches = [], []
+    paths_of = {
+        K.CERTIFICATION_BODY.value: [tenancy.cb] if tenancy.cb else [],
+        K.MANUFACTURER.value: [tenancy.manufacturer] if tenancy.manufacturer else [],
+        K.SUPERVISORY_BODY.value: list(tenancy.country_paths),
+    }
+    kinds = []
+    for kind, (key, cast) in INLINE_KINDS.items():
+        terms, ddl = [], []
+        for path in paths_of[kind]:
+            first, *rest = path.split("__")
+            field = model._meta.pk if first == "pk" else model._meta.get_field(first)
+            forward = field.concrete and (not field.is_relation or field.many_to_one or field.one_to_one)
+            if forward and not rest:
+                terms.append(f"{qn(table)}.{qn(field.column)} = {_value(key, cast)}")
+            elif forward and field.is_relation and field.related_model._meta.label in DIRECTORIES:
+                name, more = _ids_function(field.related_model, "__".join(rest), key, cast, connection)
+                ddl += more
+                terms.append(f"{qn(table)}.{qn(field.column)} IN (SELECT {name}())")
+            elif not forward and model._meta.label in DIRECTORIES:  # through a to-many relation
+                name, more = _ids_function(model, path, key, cast, connection)
+                ddl += more
+                terms.append(f"{qn(table)}.{qn(model._meta.pk.column)} IN (SELECT {name}())")
+            else:  # a set over a table that grows with the certificates: the per-row function stays
+                break
         else:
-            return None
-    return terms, related
+            statements += ddl
+            branches.append(f"({_is_kind(kind)} AND ({' OR '.join(terms) or 'false'}))")
+            kinds.append(kind)
+    return (statements, branches, kinds) if kinds else None
 
 
 def _function_name(model) -> str:
@@ -231,19 +289,11 @@ def policy_statements(model: type[models.Model], connection) -> list[str]:
     function = qn(_function_name(model))
     statements = []
     row_check = f"{function}({qn(table)}.*)"
-    inline = supervisor_terms(model)
+    inline = inline_branches(model, connection)
     if inline is not None:
-        terms, related = inline
-        for other in related:
-            other_table, name = other._meta.db_table, qn(_in_country_function(other._meta.db_table))
-            statements += [
-                f"CREATE OR REPLACE FUNCTION {name}() RETURNS SETOF bigint LANGUAGE sql STABLE PARALLEL SAFE "  # noqa: S608
-                f"SECURITY DEFINER SET search_path = public AS $rls$ SELECT id FROM {qn(other_table)} "
-                f"WHERE country = {COUNTRY} $rls$",
-                f"REVOKE ALL ON FUNCTION {name}() FROM PUBLIC",
-                f"GRANT EXECUTE ON FUNCTION {name}() TO PUBLIC",
-            ]
-        row_check = f"({IS_SUPERVISOR} AND ({' OR '.join(terms)})) OR (NOT {IS_SUPERVISOR} AND {row_check})"
+        statements, branches, kinds = inline
+        others = " OR ".join(_is_kind(k) for k in kinds)
+        row_check = f"{' OR '.join(branches)} OR (NOT ({others}) AND {row_check})"
     return [
         *statements,
         f"CREATE OR REPLACE FUNCTION {function}({qn(table)}) RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE "
