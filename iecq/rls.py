@@ -10,7 +10,10 @@ Every model with a `Tenancy` gets one policy, generated from the same declaratio
   holds costs none either (the backend `iecq.dbbackend` forgets what was written on every rollback).
 * The policy asks a SECURITY DEFINER function `iecq_rls_<table>(row)` whether the row is visible; the
   function runs as the tables' owner, so the joins it follows (a certificate's CB's country) are not
-  themselves filtered again (which would recurse) but compare the row with the session settings.
+  themselves filtered again (which would recurse) but compare the row with the session settings. Where it
+  can, the policy says the same inline first, so that the function is not called for every row scanned:
+  operator and system work stop at an InitPlan, and a CB's, a manufacturer's and a supervisory body's paths
+  become column comparisons or id sets of directory tables (`inline_branches`).
 * With no scope (`iecq.kind` empty) nothing is visible and nothing can be written. The public principal
   is `iecq.kind = 'public'` and sees the rows its `Tenancy.public` names (the public register); system
   work that crosses tenants (`scope(system_principal(reason))`) is `iecq.kind = 'system'` and sees all.
