@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from bodies.choices import CertificationBodyState
 from bodies.forms import DateInput
 from bodies.models import Auditor, CertificationBody, Scheme, Technology
-from iecq.portal.filters import DatePickersMixin, reference_choices, visible_to_request
+from iecq.portal.filters import DatePickersMixin, reference_choices, visible_party_filter, visible_to_request
 from iecq.principals import Principal
 from iecq.selectors import visible
 from manufacturers.models import Manufacturer, Site
@@ -36,7 +36,7 @@ class ApplicationPortalFilter(DatePickersMixin, ApplicationFilter):
     certification_body = django_filters.ModelChoiceFilter(
         queryset=visible_to_request(CertificationBody), label=_("Certification body")
     )
-    manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
+    manufacturer = visible_party_filter(Manufacturer, _("Manufacturer"))
     scheme = django_filters.ModelChoiceFilter(queryset=reference_choices(Scheme), label=_("Scheme"))
     technology = django_filters.ModelChoiceFilter(
         field_name="technologies", queryset=reference_choices(Technology), label=_("Technology"), distinct=True
@@ -61,7 +61,7 @@ class CertificatePortalFilter(DatePickersMixin, CertificateFilter):
     certification_body = django_filters.ModelChoiceFilter(
         queryset=visible_to_request(CertificationBody), label=_("Certification body")
     )
-    manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
+    manufacturer = visible_party_filter(Manufacturer, _("Manufacturer"))
     scheme = django_filters.ModelChoiceFilter(queryset=reference_choices(Scheme), label=_("Scheme"))
     technology = django_filters.ModelChoiceFilter(
         field_name="technologies", queryset=reference_choices(Technology), label=_("Technology"), distinct=True

@@ -22,7 +22,7 @@ from certification.choices import CertificateState
 from certification.models import Certificate
 from iecq.filtersets import FilterSet
 from iecq.models import TransitionLog
-from iecq.portal.filters import visible_to_request
+from iecq.portal.filters import visible_party_filter, visible_to_request
 from iecq.principals import Principal
 from iecq.selectors import visible
 from iecq.transitions import declared_transitions
@@ -69,7 +69,7 @@ class CARPortalFilter(FilterSet):
     overdue = django_filters.BooleanFilter(
         method="by_overdue", label=_("Overdue (not answered, past its due date)"), widget=_any_yes_no()
     )
-    manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
+    manufacturer = visible_party_filter(Manufacturer, _("Manufacturer"))
     certificate = django_filters.ModelChoiceFilter(queryset=visible_to_request(Certificate), label=_("Certificate"))
 
     class Meta:
@@ -92,7 +92,7 @@ class SuspensionRequestPortalFilter(FilterSet):
 
 class AppealPortalFilter(FilterSet):
     state = django_filters.ChoiceFilter(choices=AppealState.choices, label=_("State"))
-    manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
+    manufacturer = visible_party_filter(Manufacturer, _("Manufacturer"))
 
     class Meta:
         model = Appeal

@@ -16,7 +16,7 @@ from bodies.forms import date_field
 from bodies.models import Auditor, CertificationBody, Equipment, TestLaboratory
 from certification.choices import CertificateState
 from certification.models import Certificate
-from iecq.portal.filters import DatePickersMixin, visible_to_request
+from iecq.portal.filters import DatePickersMixin, visible_party_filter, visible_to_request
 from iecq.principals import Principal
 from iecq.selectors import visible
 from manufacturers.models import Manufacturer
@@ -69,7 +69,7 @@ class AuditPortalFilter(DatePickersMixin, AuditFilter):
     certification_body = django_filters.ModelChoiceFilter(
         queryset=visible_to_request(CertificationBody), label=_("Certification body")
     )
-    manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
+    manufacturer = visible_party_filter(Manufacturer, _("Manufacturer"))
     certificate = django_filters.ModelChoiceFilter(queryset=visible_to_request(Certificate), label=_("Certificate"))
 
     class Meta(AuditFilter.Meta):
@@ -80,7 +80,7 @@ class NonconformityPortalFilter(DatePickersMixin, NonconformityFilter):
     certification_body = django_filters.ModelChoiceFilter(
         queryset=visible_to_request(CertificationBody), label=_("Certification body")
     )
-    manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
+    manufacturer = visible_party_filter(Manufacturer, _("Manufacturer"))
     certificate = django_filters.ModelChoiceFilter(queryset=visible_to_request(Certificate), label=_("Certificate"))
     overdue = django_filters.BooleanFilter(
         method="by_overdue", label=_("Overdue (not verified, past its due date)"), widget=_any_yes_no()
@@ -96,7 +96,7 @@ class SamplePortalFilter(DatePickersMixin, SampleFilter):
     certification_body = django_filters.ModelChoiceFilter(
         queryset=visible_to_request(CertificationBody), label=_("Certification body")
     )
-    manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
+    manufacturer = visible_party_filter(Manufacturer, _("Manufacturer"))
     certificate = django_filters.ModelChoiceFilter(queryset=visible_to_request(Certificate), label=_("Certificate"))
     laboratory = django_filters.ModelChoiceFilter(queryset=visible_to_request(TestLaboratory), label=_("Laboratory"))
     audit = None
@@ -109,7 +109,7 @@ class ComplaintPortalFilter(DatePickersMixin, ComplaintFilter):
     certification_body = django_filters.ModelChoiceFilter(
         queryset=visible_to_request(CertificationBody), label=_("Certification body")
     )
-    manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
+    manufacturer = visible_party_filter(Manufacturer, _("Manufacturer"))
     certificate = django_filters.ModelChoiceFilter(queryset=visible_to_request(Certificate), label=_("Certificate"))
     reviewed = django_filters.BooleanFilter(
         field_name="reviewed_in",
@@ -136,7 +136,7 @@ class PCNPortalFilter(PCNFilter):
     certification_body = django_filters.ModelChoiceFilter(
         queryset=visible_to_request(CertificationBody), label=_("Certification body")
     )
-    manufacturer = django_filters.ModelChoiceFilter(queryset=visible_to_request(Manufacturer), label=_("Manufacturer"))
+    manufacturer = visible_party_filter(Manufacturer, _("Manufacturer"))
     certificate = django_filters.ModelChoiceFilter(queryset=visible_to_request(Certificate), label=_("Certificate"))
 
     class Meta(PCNFilter.Meta):

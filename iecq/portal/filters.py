@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
 import django_filters
 from django.db import models
-from django.forms import DateInput
+from django.forms import DateInput, Select
 from django.http import HttpRequest
 
 from ..selectors import visible
@@ -37,3 +38,36 @@ class DatePickersMixin:
         for declared in self.filters.values():
             if isinstance(declared, django_filters.DateFilter):
                 declared.extra["widget"] = DateInput()
+
+
+CHOICES_LIMIT = 500
+
+
+class BoundedSelect(Select):
+    """A filter's select that lists at most CHOICES_LIMIT rows, and always the chosen one.
+
+    A party filter over everything a viewer sees does not scale: the operator's certificate list listed every
+    manufacturer (50,373 options, 3 MB of HTML at a million certificates). Beyond the limit the viewer finds a
+    party with the list's search box (it searches the party's name); the filter itself still accepts any
+    visible row, since the field validates the chosen id against the full queryset."""
+
+    def optgroups(self, name, value, attrs=None):
+        full = self.choices
+        shown = list(itertools.islice(full, CHOICES_LIMIT + 1))  # the empty choice, then the first rows
+        chosen = [v for v in value if v not in (None, "")]
+        listed = {str(getattr(option, "value", option)) for option, _label in shown}
+        queryset = getattr(full, "queryset", None)
+        if chosen and str(chosen[0]) not in listed and queryset is not None:
+            found = queryset.filter(pk=chosen[0]).first() if str(chosen[0]).isdigit() else None
+            if found is not None:
+                shown.append(full.choice(found))
+        self.choices = shown
+        try:
+            return super().optgroups(name, value, attrs)
+        finally:
+            self.choices = full
+
+
+def visible_party_filter(model: type[models.Model], label) -> django_filters.ModelChoiceFilter:
+    """The filter on a party (manufacturer…) of a portal list: the rows the viewer sees, in a bounded select."""
+    return django_filters.ModelChoiceFilter(queryset=visible_to_request(model), label=label, widget=BoundedSelect)
