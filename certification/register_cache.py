@@ -29,12 +29,13 @@ are written into the stored page for each request.
 from __future__ import annotations
 
 import re
-import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from iecq import stamps
 
 PAGE_TIMEOUT = 7 * 24 * 3600  # only to return memory; correctness never depends on it
 CSRF_SLOT = "\x00iecq-csrf\x00"
@@ -55,13 +56,7 @@ def _page_key(number: str, language: str) -> str:
 def lookup(number: str, language: str) -> tuple[str | None, tuple]:
     """The stored page if it is still current, and the stamp (version, generation) a new page must carry."""
     key, version = _page_key(number, language), _version_key(number)
-    found = cache.get_many([key, version, GENERATION])
-    if version not in found or GENERATION not in found:
-        # Never stamp a page with "no version": a version evicted later would match it again. A missing stamp
-        # gets a fresh one (set only if still absent, so a change's own new version wins), read back.
-        for missing in {version, GENERATION} - set(found):
-            cache.add(missing, _new_value(), timeout=None)
-        found.update(cache.get_many([version, GENERATION]))
+    found = stamps.read([version, GENERATION], [key], new=_new_value)
     stamp = (found.get(version), found.get(GENERATION))
     stored = found.get(key)
     if stored is not None and stored[0] == stamp:
@@ -104,7 +99,7 @@ def _replayed(stamp: tuple, using: str) -> bool:
 
 # --- forgetting -----------------------------------------------------------------------------------------
 def _new_value() -> str:
-    value = uuid.uuid4().hex
+    value = stamps.fresh()
     if "replica" in settings.DATABASES and connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_current_wal_lsn()::text")
@@ -115,25 +110,13 @@ def _new_value() -> str:
 def forget(numbers: list[str] | set[str]) -> None:
     """The pages of these certificates are no longer current: now, and again once the change commits."""
     numbers = sorted({n for n in numbers if n})
-    if not numbers:
-        return
-
-    def bump() -> None:
-        value = _new_value()
-        cache.set_many({_version_key(n): value for n in numbers}, timeout=None)
-
-    bump()
-    transaction.on_commit(bump, robust=True)
+    if numbers:
+        stamps.renew([_version_key(n) for n in numbers], new=_new_value)
 
 
 def forget_all() -> None:
     """A name printed on many pages changed: every page is no longer current."""
-
-    def bump() -> None:
-        cache.set(GENERATION, _new_value(), timeout=None)
-
-    bump()
-    transaction.on_commit(bump, robust=True)
+    stamps.renew([GENERATION], new=_new_value)
 
 
 # --- the changes that make a page stale ----------------------------------------------------------------

@@ -13,13 +13,13 @@ A revoked or unknown token is never stored. Signals trigger it so that every wri
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models.signals import post_delete, post_save
 
+from .. import stamps
 from ..principals import Principal
 
 GENERATION = "apitoken:generation"
@@ -32,10 +32,7 @@ def _key(prefix: str) -> str:
 
 def lookup(prefix: str) -> tuple[dict | None, str]:
     """The stored entry of `prefix` if still current, and the generation a new entry must carry."""
-    found = cache.get_many([_key(prefix), GENERATION])
-    if GENERATION not in found:  # never store under "no generation": an evicted one could match again
-        cache.add(GENERATION, uuid.uuid4().hex, timeout=None)
-        found[GENERATION] = cache.get(GENERATION)
+    found = stamps.read([GENERATION], [_key(prefix)])
     entry = found.get(_key(prefix))
     if entry is not None and entry["generation"] == found[GENERATION]:
         return entry, found[GENERATION]
@@ -70,12 +67,7 @@ def principal_of(entry: dict) -> Principal:
 
 def forget_all(sender=None, **kwargs) -> None:
     """A token, an organisation or a supervisory body changed: no stored entry is current any more."""
-
-    def bump() -> None:
-        cache.set(GENERATION, uuid.uuid4().hex, timeout=None)
-
-    bump()
-    transaction.on_commit(bump, robust=True)
+    stamps.renew([GENERATION])
 
 
 def connect() -> None:
