@@ -216,6 +216,58 @@ def _ids_function(model: type[models.Model], path: str, key: str, cast: str, con
     ]
 
 
+def _kind_paths(model: type[models.Model], kind: str) -> tuple[str, ...]:
+    tenancy: Tenancy = model.tenancy
+    if kind == K.CERTIFICATION_BODY.value:
+        return (tenancy.cb,) if tenancy.cb else ()
+    if kind == K.MANUFACTURER.value:
+        return (tenancy.manufacturer,) if tenancy.manufacturer else ()
+    return tuple(tenancy.country_paths)
+
+
+def _inline_term(model: type[models.Model], path: str, kind: str, alias: str, ddl: list[str], connection, depth=0):
+    """`path` of `model` (the row read as `alias`) equal to the session's value for `kind`, as plain SQL; None
+    when only the per-row function can say it.
+
+    * a column of the row: `alias.col = <setting>`;
+    * a foreign key to a directory: `alias.fk IN (SELECT f())`, the directory's matching ids read once per query;
+    * a foreign key to a table that grows with the certificates (an evidence file's application, a PCN
+      document's PCN, a decision record's log row): `EXISTS (SELECT 1 FROM parent WHERE parent.pk = alias.fk AND
+      <the rest of the path, said the same way>)`, one index probe per row. The parent's own policy applies
+      inside the subquery (it runs as the current user), so this is used only where the parent declares the
+      rest of the path for the same kind: then its policy admits every parent row the condition names, and the
+      two agree (`tests/test_rls.py` compares both with `visibility_q` for every table and kind);
+    * a to-many path of a directory: `alias.pk IN (SELECT f())`."""
+    qn = connection.ops.quote_name
+    key, cast = INLINE_KINDS[kind]
+    first, *rest = path.split("__")
+    field = model._meta.pk if first == "pk" else model._meta.get_field(first)
+    forward = field.concrete and (not field.is_relation or field.many_to_one or field.one_to_one)
+    if forward and not rest:
+        return f"{alias}.{qn(field.column)} = {_value(key, cast)}"
+    if forward and field.is_relation and field.related_model._meta.label in DIRECTORIES:
+        name, more = _ids_function(field.related_model, "__".join(rest), key, cast, connection)
+        ddl += more
+        return f"{alias}.{qn(field.column)} IN (SELECT {name}())"
+    parent = field.related_model if forward and field.is_relation else None
+    if parent is not None and depth < 3 and isinstance(getattr(parent, "tenancy", None), Tenancy):
+        remainder = "__".join(rest)
+        if remainder in _kind_paths(parent, kind):
+            inner_alias = qn(f"iecq_rls_p{depth}")
+            inner = _inline_term(parent, remainder, kind, inner_alias, ddl, connection, depth + 1)
+            if inner is not None:
+                target = field.target_field.column
+                return (  # model metadata and constants only
+                    f"EXISTS (SELECT 1 FROM {qn(parent._meta.db_table)} {inner_alias} "  # noqa: S608
+                    f"WHERE {inner_alias}.{qn(target)} = {alias}.{qn(field.column)} AND {inner})"
+                )
+    if not forward and model._meta.label in DIRECTORIES:  # through a to-many relation
+        name, more = _ids_function(model, path, key, cast, connection)
+        ddl += more
+        return f"{alias}.{qn(model._meta.pk.column)} IN (SELECT {name}())"
+    return None  # a set over a table that grows with the certificates
+
+
 def inline_branches(model: type[models.Model], connection) -> tuple[list[str], list[str], list[str]] | None:
     """`rls_q` for a certification body, a manufacturer and a supervisory body as plain SQL over the row's own
     columns, when the model reaches the tenants only through their paths (no organisation path, no public rows).
@@ -224,38 +276,22 @@ def inline_branches(model: type[models.Model], connection) -> tuple[list[str], l
     policy before any condition that is not leakproof, joins included), about 17 µs a call: a dashboard's GROUP
     BY over a large country's certificates ran 17 s as the application role, a CB's page of contacts 77 ms.
     Inline, each path is a comparison PostgreSQL plans with the query: `col = <setting>` for a column of the
-    row, `<fk> IN (SELECT f())` for a path through a foreign key (the set of related ids, read once per query)
-    and `id IN (SELECT f())` for a path through a to-many relation. Returns the DDL of the set functions, the
+    row, `<fk> IN (SELECT f())` for a path through a foreign key to a directory (the set of related ids, read
+    once per query), `EXISTS (…)` through a foreign key to a larger table, and `id IN (SELECT f())` for a path
+    through a to-many relation (`_inline_term`). Returns the DDL of the set functions, the
     per-kind branches (`is_kind AND (terms)`) and the kinds they cover; None when the function must stay."""
     tenancy: Tenancy = model.tenancy
     if tenancy.organisation or tenancy.public is not None:
         return None
     table, qn = model._meta.db_table, connection.ops.quote_name
-    statements, branches = [], []
-    paths_of = {
-        K.CERTIFICATION_BODY.value: [tenancy.cb] if tenancy.cb else [],
-        K.MANUFACTURER.value: [tenancy.manufacturer] if tenancy.manufacturer else [],
-        K.SUPERVISORY_BODY.value: list(tenancy.country_paths),
-    }
-    kinds = []
-    for kind, (key, cast) in INLINE_KINDS.items():
+    statements, branches, kinds = [], [], []
+    for kind in INLINE_KINDS:
         terms, ddl = [], []
-        for path in paths_of[kind]:
-            first, *rest = path.split("__")
-            field = model._meta.pk if first == "pk" else model._meta.get_field(first)
-            forward = field.concrete and (not field.is_relation or field.many_to_one or field.one_to_one)
-            if forward and not rest:
-                terms.append(f"{qn(table)}.{qn(field.column)} = {_value(key, cast)}")
-            elif forward and field.is_relation and field.related_model._meta.label in DIRECTORIES:
-                name, more = _ids_function(field.related_model, "__".join(rest), key, cast, connection)
-                ddl += more
-                terms.append(f"{qn(table)}.{qn(field.column)} IN (SELECT {name}())")
-            elif not forward and model._meta.label in DIRECTORIES:  # through a to-many relation
-                name, more = _ids_function(model, path, key, cast, connection)
-                ddl += more
-                terms.append(f"{qn(table)}.{qn(model._meta.pk.column)} IN (SELECT {name}())")
-            else:  # a set over a table that grows with the certificates: the per-row function stays
+        for path in _kind_paths(model, kind):
+            term = _inline_term(model, path, kind, qn(table), ddl, connection)
+            if term is None:  # the per-row function stays for this kind
                 break
+            terms.append(term)
         else:
             statements += ddl
             branches.append(f"({_is_kind(kind)} AND ({' OR '.join(terms) or 'false'}))")
