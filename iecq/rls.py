@@ -204,6 +204,13 @@ def _ids_function(model: type[models.Model], path: str, key: str, cast: str, con
     name = qn(f"iecq_rls_ids_{digest}")
     value = RawSQL(_value(key, cast), [])  # noqa: S611 (constants only)
     queryset = model._base_manager.filter(**{path: value}).order_by().values("pk")
+    first, _, rest = path.partition("__")
+    relation = model._meta.get_field(first) if first != "pk" else None
+    if rest and relation is not None and relation.one_to_many and relation.field.target_field == model._meta.pk:
+        # Through a reverse foreign key (a manufacturer's engagements): the ids are the children's foreign keys.
+        # Joining back to the parent table adds nothing but a scan of it (50,000 manufacturers for 948 ids).
+        queryset = relation.related_model._base_manager.filter(**{rest: value}).order_by()
+        queryset = queryset.values_list(relation.field.attname, flat=True)
     sql, params = queryset.query.get_compiler(connection=connection).as_sql()
     with connection.cursor() as cursor:
         sql = cursor.mogrify(sql, params).decode()
@@ -258,8 +265,8 @@ def _inline_term(model: type[models.Model], path: str, kind: str, alias: str, dd
             if inner is not None:
                 target = field.target_field.column
                 return (  # model metadata and constants only
-                    f"EXISTS (SELECT 1 FROM {qn(parent._meta.db_table)} {inner_alias} "  # noqa: S608
-                    f"WHERE {inner_alias}.{qn(target)} = {alias}.{qn(field.column)} AND {inner})"
+                    f"(SELECT {inner} FROM {qn(parent._meta.db_table)} {inner_alias} "  # noqa: S608
+                    f"WHERE {inner_alias}.{qn(target)} = {alias}.{qn(field.column)})"
                 )
     if not forward and model._meta.label in DIRECTORIES:  # through a to-many relation
         name, more = _ids_function(model, path, key, cast, connection)

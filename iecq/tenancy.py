@@ -98,8 +98,31 @@ def _path_q(model: type[models.Model], path: str, value: object) -> Q:
     if value is None:
         return NOTHING
     if _is_multivalued(model, path):
-        return Q(pk__in=model._base_manager.filter(**{path: value}).values("pk"))
+        return _multivalued_q(model, path, value)
     return Q(**{path: value})
+
+
+def _multivalued_q(model: type[models.Model], path: str, value: object) -> Q:
+    """`path = value` where the path crosses a to-many relation, without duplicating rows.
+
+    Where the first to-many step is a reverse foreign key (a contact's manufacturer's engagements), the set is
+    taken from the children's foreign key column (`manufacturer_id IN (SELECT manufacturer_id FROM engagement
+    WHERE certification_body_id = …)`): PostgreSQL filters the outer rows with it as it reads them, rather than
+    first finding and sorting every visible row to semi-join a page of them."""
+    prefix, current = [], model
+    for part in path.split("__"):
+        field = current._meta.get_field(part)
+        if field.many_to_one or (field.one_to_one and field.concrete):
+            prefix.append(part)
+            current = field.related_model
+            continue
+        rest = path.split("__")[len(prefix) + 1 :]
+        if field.one_to_many and rest and field.field.target_field == current._meta.pk:
+            children = field.related_model._base_manager.filter(**{"__".join(rest): value}).order_by()
+            lookup = "__".join([*prefix, "in"]) if prefix else "pk__in"
+            return Q(**{lookup: children.values(field.field.attname)})
+        break
+    return Q(pk__in=model._base_manager.filter(**{path: value}).values("pk"))
 
 
 def visibility_q(model: type[models.Model], principal: Principal) -> Q:

@@ -58,8 +58,10 @@ class Engagement(models.Model):
     """A client relationship between a manufacturer and a CB, opened by the first application to that CB."""
 
     manufacturer = models.ForeignKey(Manufacturer, on_delete=models.PROTECT, related_name="engagements")
+    # Indexed with the manufacturer (Meta.indexes): a CB's clients are read from the index alone, by every
+    # visibility check of manufacturers, sites and contacts.
     certification_body = models.ForeignKey(
-        "bodies.CertificationBody", on_delete=models.PROTECT, related_name="engagements"
+        "bodies.CertificationBody", on_delete=models.PROTECT, related_name="engagements", db_index=False
     )
     since = models.DateField(_("client since"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -70,6 +72,7 @@ class Engagement(models.Model):
     class Meta:
         ordering = ["-since"]
         constraints = [models.UniqueConstraint(fields=["manufacturer", "certification_body"], name="engagement_unique")]
+        indexes = [models.Index(fields=["certification_body", "manufacturer"], name="engagement_cb_clients")]
 
     def __str__(self) -> str:
         return f"{self.manufacturer} ↔ {self.certification_body}"

@@ -76,3 +76,29 @@ def test_api_list_query_count_does_not_grow_with_page_size(world):
             growing.append(f"{name}: {small} queries for 1 row, {large} for {rows} rows; e.g. {sql[-1][:160]}")
     assert not growing, "N+1 queries:\n" + "\n".join(growing)
     assert not too_few, "Give these resources rows in the test data:\n" + "\n".join(too_few)
+
+
+@pytest.mark.django_db
+def test_a_list_shows_only_the_related_ids_its_reader_sees_in_ascending_order(world):
+    """The ids of a list's to-many relations come from the link table, limited to what the reader sees: a site of
+    another CB's client linked to side A's certificate is listed to the operator, not to side A's CB."""
+    from certification.models import Certificate
+    from manufacturers.models import Site
+    from tests.conftest import token_client
+
+    with scope(system_principal("test data")):
+        certificate = Certificate.objects.get(manufacturer=world.a.manufacturer)
+        own = Site.objects.create(
+            manufacturer=world.a.manufacturer, name="A second site", address="2 Way", city="Leeds", country="GB"
+        )
+        foreign = Site.objects.get(manufacturer=world.b.manufacturer)
+        certificate.sites.add(own, foreign)
+        linked = sorted(certificate.sites.values_list("pk", flat=True))
+    assert len(linked) == 3
+
+    def listed(client) -> list[int]:
+        body = client.get(reverse("api:certificate-list"), {"page_size": 50}).json()
+        return next(row["sites"] for row in body["results"] if row["id"] == certificate.pk)
+
+    assert listed(world.operator_api()) == linked
+    assert listed(token_client(world.a.tokens["cb"][0])) == [pk for pk in linked if pk != foreign.pk]

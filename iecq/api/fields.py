@@ -38,7 +38,11 @@ class ListedManyRelatedField(serializers.ManyRelatedField):
 
 
 class ListedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
-    """`serializer_related_field` of read serializers whose list view prefetches their to-many relations."""
+    """`serializer_related_field` of read serializers whose list view prefetches their to-many relations (as ids,
+    `iecq.api.viewsets.attach_listed_ids`)."""
+
+    def to_representation(self, value):
+        return value if isinstance(value, int) else super().to_representation(value)
 
     @classmethod
     def many_init(cls, *args, **kwargs):

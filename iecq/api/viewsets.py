@@ -155,30 +155,42 @@ def validated_body(serializer_class: type, request: Request, context: dict[str, 
 
 
 class PrefetchMixin:
-    """Prefetch the many-to-many ids a list shows, so a page costs the same few queries whatever its length."""
+    """The ids of the to-many relations a list shows, read for the whole page at once: one query per relation
+    whatever the page's length."""
 
     list_prefetch_related: ClassVar[tuple[str, ...]] = ()
 
-    def get_queryset(self) -> models.QuerySet:
-        qs = super().get_queryset()
-        if not self.list_prefetch_related or getattr(self, "swagger_fake_view", False):
-            return qs
-        return qs.prefetch_related(*(self._prefetch(qs.model, lookup) for lookup in self.list_prefetch_related))
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page and self.list_prefetch_related:
+            attach_listed_ids(page, self.list_prefetch_related, self.principal)
+        return page
 
-    def _prefetch(self, model: type[models.Model], lookup: str | models.Prefetch) -> str | models.Prefetch:
-        """A plain relation name becomes a Prefetch of the rows the principal sees, built once per list, into a
-        plain list on each row (`listed_attr`), which `ListedPrimaryKeyRelatedField` reads.
 
-        Without the queryset Django builds each row's related manager queryset, so a tenant-scoped relation
-        recomputed the visibility rule for every row of the page; without the list it still built a
-        related manager and a filtered queryset per row and relation (both measured by `make bench`).
-        """
-        if not isinstance(lookup, str) or "__" in lookup:
-            return lookup
-        related = model._meta.get_field(lookup).related_model
-        manager = related._default_manager
-        rows = manager.visible_to(self.principal) if hasattr(manager, "visible_to") else manager.all()
-        return models.Prefetch(lookup, queryset=rows, to_attr=listed_attr(lookup))
+def attach_listed_ids(rows: list[models.Model], relations: tuple[str, ...], principal: Principal) -> None:
+    """Put on each row, for each many-to-many relation named, the ids of its related rows the principal sees, in
+    ascending order, as a plain list (`listed_attr`) that `ListedPrimaryKeyRelatedField` reads.
+
+    The ids come from the relation's link table alone, limited to the related rows the principal sees. A
+    prefetch of the related objects (what Django's `prefetch_related` does) read and built every related row,
+    ordered by its model's ordering, to print its id, and built a filtered queryset per relation: for a page
+    of certificates that was two thirds of the request (measured by `make bench`)."""
+    model = type(rows[0])
+    pks = [row.pk for row in rows]
+    for name in relations:
+        field = model._meta.get_field(name)
+        if not field.many_to_many or not field.concrete:
+            raise ValueError(f"{model.__name__}.{name} is not a many-to-many field of the model.")
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        links = field.remote_field.through._base_manager.filter(**{f"{source}__in": pks})
+        manager = field.related_model._default_manager
+        if hasattr(manager, "visible_to"):
+            links = links.filter(**{f"{target}__in": manager.visible_to(principal).values("pk")})
+        listed: dict[Any, list] = {pk: [] for pk in pks}
+        for owner, related in links.order_by(f"{target}_id").values_list(f"{source}_id", f"{target}_id"):
+            listed[owner].append(related)
+        for row in rows:
+            setattr(row, listed_attr(name), listed[row.pk])
 
 
 class ServiceWriteMixin:

@@ -107,6 +107,10 @@ def database(url: str, **options) -> dict:
     config = dj_database_url.parse(url, **options)
     if config["ENGINE"] == "django.db.backends.postgresql":
         config["ENGINE"] = "iecq.dbbackend"
+        # No JIT compilation: the planner's estimates for queries under the row-level security policies are
+        # high enough to trigger it on a page of 50 rows, and compiling cost 77 ms for a 3 ms query (make bench,
+        # docs/performance.md); the dashboards' aggregates measured no faster with it. `?options=` in the URL wins.
+        config.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
     return config
 
 
