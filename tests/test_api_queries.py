@@ -102,3 +102,34 @@ def test_a_list_shows_only_the_related_ids_its_reader_sees_in_ascending_order(wo
 
     assert listed(world.operator_api()) == linked
     assert listed(token_client(world.a.tokens["cb"][0])) == [pk for pk in linked if pk != foreign.pk]
+
+
+@pytest.mark.django_db
+def test_every_list_prints_the_same_rows_with_the_short_representation_as_with_drfs_own(world, monkeypatch):
+    """The list serializers read model columns and foreign-key ids directly (`_representation_plan`); for every
+    list, as the operator and as a CB, the bodies are equal key for key to DRF's own field-by-field output."""
+    import iecq.api.serializers as api_serializers
+    from tests.conftest import token_client
+
+    with scope(system_principal("representation test data")):
+        seed_scale(120)
+        _own_integration_rows(world)
+    readers = {"operator": world.operator_api(), "cb": token_client(world.a.tokens["cb"][0])}
+    compared = 0
+    for name in api_list_route_names():
+        for reader, client in readers.items():
+            bodies = []
+            for fast in (True, False):
+                monkeypatch.setattr(api_serializers, "FAST_REPRESENTATION", fast)
+                response = client.get(reverse(name), {"page_size": 50})
+                assert response.status_code == 200, (name, reader, response.content[:200])
+                bodies.append(response.json())
+            assert bodies[0] == bodies[1], (name, reader)
+            compared += len(bodies[0].get("results", [])) if isinstance(bodies[0], dict) else 0
+    assert compared > 500, compared
+    from certification.api.serializers import CertificateSerializer
+
+    plan = api_serializers._representation_plan(api_serializers.introspected_once(CertificateSerializer)())
+    ways = {field: how for field, how, _ in plan}
+    assert ways["number"] is api_serializers._COLUMN and ways["expires_on"] is api_serializers._COLUMN
+    assert ways["manufacturer"] is api_serializers._FOREIGN_KEY_ID and ways["sites"] is api_serializers._AS_DRF
