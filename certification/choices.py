@@ -53,12 +53,14 @@ SCOPE_TEXT_MAX_LENGTH = 2000
 
 
 class PdfBatchState(models.TextChoices):
-    """queued → rendering → done; any → failed (the worker could not finish)."""
+    """queued → rendering → done → expired (the zip deleted after IECQ_PDF_BATCH_RETENTION_DAYS); queued or
+    rendering → failed (the worker could not finish)."""
 
     QUEUED = "queued", _("Queued")
     RENDERING = "rendering", _("Rendering")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
 
 
 # At most this many certificates in one zip of PDFs (about 50 ms each on one worker).

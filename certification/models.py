@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -575,12 +577,29 @@ class CertificatePdfBatch(FSMModelMixin, models.Model):
     def fail(self) -> None:
         """The job could not run to its end; there is no zip."""
 
+    @transition(
+        field=state,
+        source=PdfBatchState.DONE,
+        target=PdfBatchState.EXPIRED,
+        permission=system_only,
+        custom={"label": _("Expire"), "system": True},
+    )
+    def expire(self) -> None:
+        """The zip was kept its retention period and is deleted; the certificates can be asked for again."""
+
     @property
     def is_final(self) -> bool:
-        return self.state in (PdfBatchState.DONE, PdfBatchState.FAILED)
+        return self.state in (PdfBatchState.DONE, PdfBatchState.FAILED, PdfBatchState.EXPIRED)
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the daily clean-up deletes the finished zip (IECQ_PDF_BATCH_RETENTION_DAYS after it was ready)."""
+        if self.state != PdfBatchState.DONE or self.finished_at is None:
+            return None
+        return self.finished_at + timedelta(days=settings.IECQ_PDF_BATCH_RETENTION_DAYS)
 
     @property
     def percent(self) -> int:
-        if self.state == PdfBatchState.DONE:
+        if self.state in (PdfBatchState.DONE, PdfBatchState.EXPIRED):
             return 100
         return min(99, self.processed * 100 // self.total) if self.total else 0

@@ -4,12 +4,18 @@ A rendered PDF is stored (default storage, certificate-pdfs/<id>/<language>_<dig
 the HTML it was rendered from and of the stylesheet: that HTML holds everything printed (status, revision,
 holder, sites, scope, the language's wording), so a download serves the stored copy only while none of it
 changed, and a status change, a new revision or a renamed site gives a new file.
+
+The store is a cache: the daily clean-up (certification.pdf_cleanup) deletes copies nobody downloaded for
+IECQ_STORED_PDF_RETENTION_DAYS, judged by their modification time, which a download moves forward (at most once a
+day, on FileSystemStorage). A copy deleted even while a download reads it is simply rendered again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import time
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -17,9 +23,8 @@ from urllib.parse import unquote, urlparse
 import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.urls import reverse
-from django.utils import translation
 
 from iecq.pdf import html_to_pdf, render_html, static_file_url
 
@@ -30,6 +35,9 @@ logger = logging.getLogger(__name__)
 TEMPLATE = "certification/certificate_pdf.html"
 STYLESHEET = "pdf/certificate.css"
 STORE = "certificate-pdfs"
+# A download marks its stored copy as read (its modification time) only when the mark is older than this: one
+# utime a day for a PDF read all day long.
+READ_MARK_SECONDS = 24 * 3600
 
 
 def verification_url(certificate: Certificate) -> str:
@@ -69,21 +77,50 @@ def _stylesheet_digest() -> bytes:
     return hashlib.sha256(path.read_bytes()).digest()
 
 
-def stored_pdf_name(certificate: Certificate, html: str) -> str:
+def stored_pdf_name(certificate: Certificate, html: str, *, language: str) -> str:
+    """certificate-pdfs/<id>/<language>_<digest>.pdf; the language is the one the HTML was rendered in (the clean-up
+    deletes copies in a language no longer offered)."""
     digest = hashlib.sha256(_stylesheet_digest() + html.encode()).hexdigest()[:32]
-    return f"{STORE}/{certificate.pk}/{translation.get_language() or 'en'}_{digest}.pdf"
+    return f"{STORE}/{certificate.pk}/{language}_{digest}.pdf"
 
 
 def certificate_pdf(certificate: Certificate, *, language: str = "en") -> bytes:
     """The PDF of one certificate: the stored copy if what it prints is unchanged, else rendered and stored."""
     html = certificate_html(certificate, language=language)
-    name = stored_pdf_name(certificate, html)
-    if default_storage.exists(name):
-        with default_storage.open(name, "rb") as f:
-            return f.read()
+    name = stored_pdf_name(certificate, html, language=language)
+    pdf = _read_stored(name)
+    if pdf is not None:
+        return pdf
     pdf = html_to_pdf(html, stylesheet=STYLESHEET)
     _store(name, pdf)
     return pdf
+
+
+def _read_stored(name: str) -> bytes | None:
+    """The stored copy, or None when there is none: never stored, or deleted by the clean-up, even between a check
+    and the read (so no exists() first: the open is the check)."""
+    try:
+        with default_storage.open(name, "rb") as f:
+            pdf = f.read()
+    except FileNotFoundError:
+        return None
+    _mark_read(name)
+    return pdf
+
+
+def _mark_read(name: str) -> None:
+    """Move a stored copy's modification time to now if the last mark is a day old, so the clean-up keeps PDFs
+    people download. FileSystemStorage only: elsewhere (object storage cannot touch a file without rewriting it) a
+    PDF read every day is deleted and rendered again once per retention period, which costs one render."""
+    if not isinstance(default_storage, FileSystemStorage):
+        return
+    now = time.time()
+    try:
+        path = default_storage.path(name)
+        if now - os.stat(path).st_mtime > READ_MARK_SECONDS:
+            os.utime(path, (now, now))
+    except OSError:
+        pass  # deleted meanwhile, or a read-only store: this download is served all the same
 
 
 def _store(name: str, pdf: bytes) -> None:

@@ -1,10 +1,12 @@
 """Portal pages of zips of certificate PDFs (CE-03): asked for from the certificate list (the ticked rows, or all
-rows matching its filter), followed on a page whose progress bar htmx polls, downloaded when done."""
+rows matching its filter), followed on a page whose progress bar htmx polls, downloaded when done, asked for again
+once the daily clean-up deleted the zip (certification.pdf_cleanup)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -14,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
-from iecq.errors import DomainError, NotFound
+from iecq.errors import DomainError, Gone, NotFound
 from iecq.log import history_of
 from iecq.portal.views import PrincipalMixin, ScopedDetailView
 from iecq.selectors import get_visible
@@ -89,25 +91,68 @@ class CertificatePdfBatchProgressView(PrincipalMixin, LoginRequiredMixin, View):
 
 
 class CertificatePdfBatchDownloadView(PrincipalMixin, LoginRequiredMixin, View):
-    """The zip, only as an attachment, only to those who see the job (404 otherwise) and only once it is done."""
+    """The zip, only as an attachment, only to those who see the job (404 otherwise) and only once it is done;
+    once the clean-up deleted it, a page (410) that says so and offers to ask for it again."""
 
     http_method_names = ["get"]
     model = CertificatePdfBatch
 
-    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        try:
+            batch = get_visible(CertificatePdfBatch, self.principal, pk)
+            return zip_response(batch)
+        except NotFound:
+            raise Http404 from None
+        except Gone as exc:
+            title = _("Certificate PDFs %(n)d") % {"n": batch.pk}
+            context = {"object": batch, "detail": exc.detail, "title": title}
+            return render(request, "certification/pdf_batch_expired.html", context, status=410)
+
+
+class CertificatePdfBatchRepeatView(PrincipalMixin, LoginRequiredMixin, View):
+    """POST: ask again for the PDFs of a zip that expired or failed: a new job of the same certificates (those the
+    requester still sees) in the same language."""
+
+    http_method_names = ["post"]
+    model = CertificatePdfBatch
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         try:
             batch = get_visible(CertificatePdfBatch, self.principal, pk)
         except NotFound:
             raise Http404 from None
-        if batch.state != S.DONE or not batch.file:
-            raise Http404
-        return zip_response(batch)
+        try:
+            again = services.certificate_pdf_batch_create(
+                actor=self.principal, certificate_ids=batch.certificate_ids, language=batch.language
+            )
+        except DomainError as exc:
+            for msg in [m for msgs in exc.errors.values() for m in msgs] or [exc.detail]:
+                messages.error(request, msg)
+            return redirect("certification:pdf-batch-detail", pk=batch.pk)
+        messages.success(request, _("The PDFs are being prepared; this page shows how far it got."))
+        return redirect("certification:pdf-batch-detail", pk=again.pk)
+
+
+def expired_detail() -> str:
+    return _(
+        "This zip has expired: zips of certificate PDFs are deleted %(days)d days after they are ready. "
+        "Ask for the PDFs again to get a new zip."
+    ) % {"days": settings.IECQ_PDF_BATCH_RETENTION_DAYS}
 
 
 def zip_response(batch: CertificatePdfBatch) -> FileResponse:
-    """The finished zip as an attachment (shared by the portal and the API)."""
+    """The finished zip as an attachment (shared by the portal and the API): NotFound until the job is done, Gone
+    once the clean-up deleted the zip, also when it did so after this request read the job."""
+    if batch.state == S.EXPIRED:
+        raise Gone(expired_detail(), code="pdf_batch_expired")
+    if batch.state != S.DONE or not batch.file:
+        raise NotFound()
+    try:
+        zip_file = batch.file.open("rb")
+    except FileNotFoundError:
+        raise Gone(expired_detail(), code="pdf_batch_expired") from None
     response = FileResponse(
-        batch.file.open("rb"),
+        zip_file,
         as_attachment=True,
         filename=f"certificates-{batch.pk}.zip",
         content_type="application/zip",

@@ -25,7 +25,7 @@ from iecq.uploads import check_upload
 from manufacturers.models import Manufacturer, Site
 from manufacturers.services import engagement_open
 
-from .choices import OPEN_APPLICATION_STATES, PDF_BATCH_MAX, EvaluationRole
+from .choices import OPEN_APPLICATION_STATES, PDF_BATCH_MAX, EvaluationRole, PdfBatchState
 from .choices import ApplicationState as A
 from .choices import CertificateState as C
 from .models import (
@@ -471,4 +471,21 @@ def certificate_pdf_batch_advance(
     for field, value in fields.items():
         setattr(batch, field, value)
     batch.save()
+    return batch
+
+
+@service
+def certificate_pdf_batch_expire(*, actor: Principal, pk: object) -> CertificatePdfBatch:
+    """Expire a finished zip kept its retention period (logged); its file is deleted once that is committed."""
+    batch = get_visible(CertificatePdfBatch, actor, pk, for_update=True)
+    if batch.state == PdfBatchState.EXPIRED:
+        return batch  # another run of the clean-up got there first
+    storage, name = batch.file.storage, batch.file.name
+    batch.file = ""
+    days = settings.IECQ_PDF_BATCH_RETENTION_DAYS
+    transition(batch, "expire", actor=actor, reason=_("Zips are kept %(n)d days after they are ready.") % {"n": days})
+    if name:
+        # After the commit: a rolled-back expiry leaves the zip in place. A deletion that fails leaves a file no
+        # batch refers to, which the next clean-up deletes (certification.pdf_cleanup).
+        transaction.on_commit(partial(storage.delete, name), robust=True)
     return batch

@@ -1,11 +1,18 @@
-"""Thin Celery tasks of the certification app, run in the requester's scope (iecq.tasks.ScopedTask)."""
+"""Thin Celery tasks of the certification app, run in the requester's scope (iecq.tasks.ScopedTask), and its daily
+clean-up of stored PDFs, run by the system."""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+
 from celery import shared_task
 
-from iecq.principals import Principal
+from iecq.principals import Principal, system_principal
 from iecq.tasks import ScopedTask
+from iecq.tenancy import scope
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(base=ScopedTask, name="certification.tasks.certificate_pdf_batch_run")
@@ -15,3 +22,16 @@ def certificate_pdf_batch_run(*, batch_id: int, principal: Principal) -> str | N
 
     batch = run_batch(actor=principal, batch_id=batch_id)
     return batch.state if batch is not None else None
+
+
+@shared_task(name="certification.tasks.stored_pdfs_clear", acks_late=True)
+def stored_pdfs_clear() -> dict[str, int]:
+    """Daily: expire zips of certificate PDFs past their retention and delete stored PDFs nobody reads any more;
+    every certification body's (the system acts, as the deadline sweep does); safe to run twice at once."""
+    from .pdf_cleanup import stored_pdfs_clear as clear
+
+    actor = system_principal("stored PDF clean-up")
+    with scope(actor):
+        report = dataclasses.asdict(clear(actor=actor))
+    logger.info("stored PDF clean-up: %s", ", ".join(f"{key} {value}" for key, value in report.items()))
+    return report

@@ -46,4 +46,9 @@ urlpatterns = [
         pdf_batch_views.CertificatePdfBatchDownloadView.as_view(),
         name="pdf-batch-download",
     ),
+    path(
+        "pdf-batches/<int:pk>/again/",
+        pdf_batch_views.CertificatePdfBatchRepeatView.as_view(),
+        name="pdf-batch-again",
+    ),
 ]

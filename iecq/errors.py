@@ -1,4 +1,4 @@
-"""Domain errors raised by services and selectors, mapped to 404/403/409/400 by the API and the portal."""
+"""Domain errors raised by services and selectors, mapped to 404/403/409/410/400 by the API and the portal."""
 
 from __future__ import annotations
 
@@ -32,6 +32,14 @@ class Forbidden(DomainError):
     status = 403
     code = "forbidden"
     title = "You may not perform this action"
+
+
+class Gone(DomainError):
+    """The record exists and is visible, but what was asked for was deleted on purpose (an expired download)."""
+
+    status = 410
+    code = "gone"
+    title = "No longer available"
 
 
 class IllegalTransition(DomainError):

@@ -58,6 +58,7 @@ NOT_A_CALL = {
     ("certification.CertificatePdfBatch", "start"): "the Celery task starts the job it was given",
     ("certification.CertificatePdfBatch", "finish"): "the Celery task finishes the job when the zip is stored",
     ("certification.CertificatePdfBatch", "fail"): "the Celery task fails a job it cannot finish",
+    ("certification.CertificatePdfBatch", "expire"): "the daily clean-up expires a zip kept its retention period",
     ("certification.Certificate", "restore_on_appeal"): "taken only by an upheld appeal (SA-04)",
     ("sanctions.CorrectiveActionRequest", "escalate"): "the deadline sweep escalates an overdue CAR (SA-01)",
     **{

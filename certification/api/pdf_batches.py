@@ -9,18 +9,22 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 
+from iecq.api.serializers import ProblemSerializer
 from iecq.api.viewsets import PROBLEM_RESPONSES, ScopedViewSet, ServiceWriteMixin
-from iecq.errors import NotFound
 
 from .. import services
 from ..choices import PDF_BATCH_MAX
-from ..choices import PdfBatchState as S
 from ..models import CertificatePdfBatch
 from ..pdf_batch_views import zip_response
 
 
 class CertificatePdfBatchSerializer(serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
+    expires_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When a finished zip is deleted (then `state` is `expired` and download/ answers 410).",
+    )
 
     class Meta:
         model = CertificatePdfBatch
@@ -34,6 +38,7 @@ class CertificatePdfBatchSerializer(serializers.ModelSerializer):
             "created_by_label",
             "created_at",
             "finished_at",
+            "expires_at",
         ]
         read_only_fields = fields
 
@@ -79,12 +84,17 @@ class CertificatePdfBatchViewSet(ServiceWriteMixin, ScopedViewSet):
         return super()._read(obj, status_code)
 
     @extend_schema(
-        summary="The finished zip of certificate PDFs (404 until the job is done)",
-        responses={(200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY), **PROBLEM_RESPONSES},
+        summary="The finished zip of certificate PDFs (404 until the job is done, 410 once it expired)",
+        responses={
+            (200, "application/zip"): OpenApiResponse(OpenApiTypes.BINARY),
+            **PROBLEM_RESPONSES,
+            410: OpenApiResponse(
+                ProblemSerializer,
+                description="The zip expired and was deleted (`pdf_batch_expired`); POST a new job for the "
+                "certificates to get a new one.",
+            ),
+        },
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
-        batch = self.get_object()
-        if batch.state != S.DONE or not batch.file:
-            raise NotFound()
-        return zip_response(batch)
+        return zip_response(self.get_object())

@@ -23,6 +23,7 @@ TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict",
+    410: "No longer available",
     413: "Request too large",
     415: "Unsupported media type",
     422: "Unprocessable content",

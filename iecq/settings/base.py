@@ -209,11 +209,18 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-dispatch": {"task": "iecq.tasks.outbox_dispatch", "schedule": 300.0},
     "sessions-clear": {"task": "iecq.tasks.sessions_clear", "schedule": 24 * 3600.0},
     "idempotency-keys-clear": {"task": "iecq.tasks.idempotency_keys_clear", "schedule": 3600.0},
+    # CE-03: zips of certificate PDFs past their retention, stored certificate PDFs nobody reads any more.
+    "stored-pdfs-clear": {"task": "certification.tasks.stored_pdfs_clear", "schedule": 24 * 3600.0},
     # PL-04: webhook deliveries that are due (retries, and any whose on-commit enqueue was lost).
     "webhook-dispatch-due": {"task": "integrations.webhook_dispatch_due", "schedule": 30.0},
 }
 # How long an API Idempotency-Key is remembered (seconds); a retry after that is a new request.
 IDEMPOTENCY_KEY_TTL = 24 * 3600
+# Stored files (certification.pdf_cleanup, daily): a zip of certificate PDFs is deleted this many days after it
+# was ready (its job then says "expired"); a stored certificate PDF nobody downloaded for this many days is
+# deleted (the next download renders it again).
+IECQ_PDF_BATCH_RETENTION_DAYS = int(env("IECQ_PDF_BATCH_RETENTION_DAYS", "7"))
+IECQ_STORED_PDF_RETENTION_DAYS = int(env("IECQ_STORED_PDF_RETENTION_DAYS", "30"))
 
 CACHES = (
     {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
