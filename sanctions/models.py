@@ -129,7 +129,11 @@ class CorrectiveActionRequest(FSMModelMixin, models.Model):
 class CertificateSuspensionRequest(FSMModelMixin, models.Model):
     """A supervisory body asks the CB to suspend a certificate of its country; the CB must decide (SA-02)."""
 
-    certification_body = models.ForeignKey("bodies.CertificationBody", on_delete=models.PROTECT, related_name="+")
+    # Indexed with the id (Meta.indexes): a CB's newest requests, when other CBs' are newer still, were found
+    # by reading the whole table backwards (81,918 rows skipped for a page of 50 at a million certificates).
+    certification_body = models.ForeignKey(
+        "bodies.CertificationBody", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     manufacturer = models.ForeignKey("manufacturers.Manufacturer", on_delete=models.PROTECT, related_name="+")
     certificate = models.ForeignKey(
         "certification.Certificate", on_delete=models.PROTECT, related_name="suspension_requests"
@@ -146,6 +150,7 @@ class CertificateSuspensionRequest(FSMModelMixin, models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("certificate suspension request")
+        indexes = [models.Index(fields=["certification_body", "id"], name="suspension_request_cb_newest")]
 
     def __str__(self) -> str:
         return f"Suspension of {self.certificate} requested by {self.supervisory_body}"
