@@ -329,8 +329,9 @@ class Certificate(FSMModelMixin, models.Model):
     expires_on = models.DateField(_("expires on"), db_index=True)
     # When the next surveillance audit must have taken place (SV-01, SV-07); moved when an audit closes.
     next_audit_due = models.DateField(_("next audit due"), null=True, blank=True, db_index=True)
-    # Kept by surveillance.services in the transaction that opens or ends an audit of the kind, so that the
-    # sweep reads, through the partial indexes below, only the certificates whose periodic audit is not planned.
+    # Recomputed by surveillance.services in the transaction that opens or ends an audit of the kind, under a lock
+    # on this row (`periodic_audit_certificates_lock`), so that the sweep reads, through the partial indexes
+    # below, only the certificates whose periodic audit is not planned.
     surveillance_planned = models.BooleanField(
         _("surveillance audit planned"),
         default=False,

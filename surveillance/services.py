@@ -4,6 +4,7 @@ samples, complaints, process change notifications; and the sweep's audit plannin
 from __future__ import annotations
 
 import contextlib
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import partial
@@ -59,20 +60,49 @@ def _certificate(actor: Principal, certificate) -> Certificate:
 # --- audits (SV-01, SV-06) --------------------------------------------------------------------------
 
 
-def periodic_audit_planned_set(*, certificate_ids: Iterable[int | None], kind: str, planned: bool) -> None:
-    """Record on the certificates, in the caller's transaction, whether their periodic audit of `kind` is planned.
+def periodic_audit_certificates_lock(*, certificate_ids: Iterable[int | None]) -> dict[int, Certificate]:
+    """Lock the certificates' rows, in id order, before any of their audits is read or written; return them fresh.
 
-    Called where an open surveillance or recertification audit is created (True) and where one closes or is
-    cancelled (False). The unique constraint `one_open_periodic_audit` makes each value exact: there is at
-    most one open audit per certificate and kind, and a second one cannot be inserted until the transaction
-    that ends the first commits. Written as the system, because the certificate may have moved to another CB
-    since the audit was planned (its old CB still ends the audit); the sweep relies on the flag being true.
+    Every write that may open or end a certificate's surveillance or recertification audit (`audit_plan`,
+    `audit_transition`, the sweep) takes this lock first, so such writers queue on the certificate row; and as all
+    of them lock the certificate before any of its audits (and several certificates in id order), no two of them
+    can deadlock on each other. FOR NO KEY UPDATE: it queues those writers and the certificate's own
+    transitions (FOR UPDATE) but not the rows that merely refer to the certificate (a complaint, a nonconformity),
+    whose foreign-key check takes FOR KEY SHARE. Taken as the system: the certificate may have moved to another CB
+    since the audit was planned (its old CB still ends the audit). No effect on SQLite (`make run`): one writer.
     """
-    ids = [pk for pk in certificate_ids if pk is not None]
-    if not ids or kind not in PLANNED_FLAG:
+    ids = sorted({pk for pk in certificate_ids if pk is not None})
+    if not ids:
+        return {}
+    with scope(BOOKKEEPING):
+        rows = Certificate._base_manager.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+        return {cert.pk: cert for cert in rows}
+
+
+def periodic_audit_flags_refresh(*, certificate_ids: Iterable[int | None]) -> None:
+    """Set the certificates' `surveillance_planned` / `recertification_planned` to whether an open audit of the
+    kind exists now; the caller holds their locks (`periodic_audit_certificates_lock`), taken before it read or
+    wrote any of their audits, so no other writer of those audits can commit between this read and its write.
+
+    Recomputed from the audits rather than set to what the caller believes it did, so a flag that drifted (an
+    audit written around the services) is repaired by the next write on the certificate. Rows already right are
+    not written.
+    """
+    ids = sorted({pk for pk in certificate_ids if pk is not None})
+    if not ids:
         return
     with scope(BOOKKEEPING):
-        Certificate._base_manager.filter(pk__in=ids).update(**{PLANNED_FLAG[kind]: planned})
+        open_kinds = set(
+            SurveillanceAudit._base_manager.filter(
+                certificate_id__in=ids, kind__in=list(PLANNED_FLAG), state__in=OPEN_AUDIT_STATES
+            ).values_list("certificate_id", "kind")
+        )
+        by_flags: dict[tuple[bool, ...], list[int]] = defaultdict(list)
+        for pk in ids:
+            by_flags[tuple((pk, kind) in open_kinds for kind in PLANNED_FLAG)].append(pk)
+        for values, pks in by_flags.items():
+            flags = dict(zip(PLANNED_FLAG.values(), values, strict=True))
+            Certificate._base_manager.filter(pk__in=pks).exclude(**flags).update(**flags)
 
 
 @service
@@ -87,7 +117,8 @@ def audit_plan(
     plan: str = "",
 ) -> SurveillanceAudit:
     """Plan an audit of a certificate's holder: surveillance, recertification or special (with its trigger)."""
-    cert = _certificate(actor, certificate)
+    cert = _certificate(actor, certificate)  # 404 before any lock
+    cert = periodic_audit_certificates_lock(certificate_ids=[cert.pk])[cert.pk]  # and decide on it as it is now
     if not actor.is_system:
         _require(actor, cert.certification_body_id)
     if kind not in AuditKind.values or kind == AuditKind.INITIAL:
@@ -108,7 +139,7 @@ def audit_plan(
                 due_on=due_on,
                 plan=plan,
             )
-            periodic_audit_planned_set(certificate_ids=[cert.pk], kind=kind, planned=True)
+            periodic_audit_flags_refresh(certificate_ids=[cert.pk])
             return record_created(audit, actor=actor)
     except IntegrityError:
         raise ValidationFailed(
@@ -170,10 +201,11 @@ def audit_transition(*, actor: Principal, pk: object, name: str, reason: str = "
     """Move an audit on. Closing reviews the complaints received meanwhile, sets the next audit date by the
     risk rule (SV-07), for a recertification audit renews the certificate (SV-06), and plans the next annual
     surveillance audit of a valid certificate (SV-01), so that every valid certificate always has one."""
+    certificate_id = get_visible(SurveillanceAudit, actor, pk).certificate_id  # 404 before any lock
+    periodic_audit_certificates_lock(certificate_ids=[certificate_id])  # the certificate first, then the audit
     audit = get_visible(SurveillanceAudit, actor, pk, for_update=True)
     transition(audit, name, actor=actor, reason=reason)
-    if audit.state not in OPEN_AUDIT_STATES:  # closed or cancelled: the sweep plans the next one if nobody does
-        periodic_audit_planned_set(certificate_ids=[audit.certificate_id], kind=audit.kind, planned=False)
+    periodic_audit_flags_refresh(certificate_ids=[certificate_id])  # the sweep plans the next if nobody does
     if name == "close":
         Complaint.objects.filter(
             manufacturer_id=audit.manufacturer_id,
@@ -222,14 +254,20 @@ def audits_plan_due(*, actor: Principal, today: date | None = None) -> list[Surv
     and the recertification audit of every certificate nearing expiry (SV-01, SV-06). Idempotent.
 
     Reads only valid certificates whose audit of the kind is not planned (`planned_due_candidates`), through the
-    partial indexes on the flags, so the cost follows what is to plan, not the number of certificates."""
+    partial indexes on the flags, so the cost follows what is to plan, not the number of certificates. Then takes
+    the lock every writer of those certificates' audits takes, and decides on what it reads under it: a candidate
+    planned, cancelled, withdrawn or renewed meanwhile is seen as it is now, and stays so until this commits."""
     if not actor.is_system:
         raise Forbidden(_("Planning periodic audits is the scheduler's work."))
     today = today or timezone.now().date()
+    candidates = planned_due_candidates(actor=actor, today=today)
+    seen = [pk for certificates in candidates.values() for pk in certificates.values_list("pk", flat=True)]
+    locked = periodic_audit_certificates_lock(certificate_ids=seen)
+    if not locked:
+        return []
     planned = []
-    for kind, certificates in planned_due_candidates(actor=actor, today=today).items():
-        flagged = []
-        for cert in certificates:
+    for kind, certificates in candidates.items():
+        for cert in certificates.filter(pk__in=list(locked)):  # still to plan, read under the lock
             due = cert.next_audit_due if kind == AuditKind.SURVEILLANCE else cert.expires_on - timedelta(days=30)
             try:
                 with transaction.atomic():
@@ -243,26 +281,13 @@ def audits_plan_due(*, actor: Principal, today: date | None = None) -> list[Surv
                         )
                     )
             except IntegrityError:
-                # Another sweep or a person planned it a moment ago, or the flag missed an open audit written
-                # around the services. Say it is planned only if that audit is still open, and keep it so (locked)
-                # until this transaction ends: a cancel committed meanwhile must not be overwritten by True.
-                if not _open_periodic_audit_lock(certificate_id=cert.pk, kind=kind):
-                    continue
-            flagged.append(cert.pk)
-        # Still in this service's transaction, with the audits it inserted: one statement for all of them.
-        periodic_audit_planned_set(certificate_ids=flagged, kind=kind, planned=True)
+                # The flag missed an open audit written around the services (an old import, a shell): there is
+                # one, and no service can end it before this commits. The refresh below records it (drift repair).
+                continue
+    # Both flags of every locked candidate, from its audits as they are now: the audits just planned, the ones
+    # the flags missed, and the candidates another writer planned or ended before the lock.
+    periodic_audit_flags_refresh(certificate_ids=list(locked))
     return planned
-
-
-def _open_periodic_audit_lock(*, certificate_id: int, kind: str) -> bool:
-    """Lock the certificate's open audit of `kind`, if there is one (for the sweep, which acts as the system)."""
-    return (
-        SurveillanceAudit._base_manager.select_for_update()
-        .filter(certificate_id=certificate_id, kind=kind, state__in=OPEN_AUDIT_STATES)
-        .values_list("pk", flat=True)
-        .first()
-        is not None
-    )
 
 
 def planned_due_candidates(*, actor: Principal, today: date) -> dict[str, QuerySet[Certificate]]:
