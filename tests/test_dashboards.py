@@ -342,3 +342,54 @@ def test_nothing_waiting_says_so(world):
     update(SurveillanceAudit, world.a.records[SurveillanceAudit].pk, state="closed")
     assert todo_keys(client) == set()
     assert "No work waits for your role right now." in client.get("/").content.decode()
+
+
+def _add_certificate(world, number: str) -> None:
+    with scope(SYSTEM):
+        original = Certificate.objects.get(pk=world.a.records[Certificate].pk)
+        Certificate.objects.create(
+            number=number,
+            manufacturer=original.manufacturer,
+            certification_body=original.certification_body,
+            scheme=original.scheme,
+            component_types="more",
+            issued_on=original.issued_on,
+            period_start=original.period_start,
+            expires_on=original.expires_on,
+        )
+
+
+def _total(response) -> str:
+    return re.search(r'data-total="certificates">(\d+)<', response.content.decode()).group(1)
+
+
+@pytest.mark.req("PL-05")
+def test_the_page_csv_and_pdf_reuse_the_figures_for_a_few_minutes_and_say_when_they_were_computed(world, settings):
+    """The largest country's figures take seconds at a million certificates: the page, then its CSV, then its
+    PDF read one computation, for IECQ_DASHBOARD_CACHE_SECONDS; the page says when it was computed."""
+    settings.IECQ_DASHBOARD_CACHE_SECONDS = 300
+    client = supervisor(world)
+    first = client.get("/supervision/")
+    assert "data-computed-at=" in first.content.decode() and _total(first) == "1"
+    _add_certificate(world, "IECQ-AC-ALPHASIDE-20001")
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get("/supervision/", {"format": "csv", "table": "certificates_by_status"})
+    assert again.status_code == 200
+    assert not [q for q in captured.captured_queries if "certification_certificate" in q["sql"]]
+    assert _total(client.get("/supervision/")) == "1"  # the same figures, as the page says
+    settings.IECQ_DASHBOARD_CACHE_SECONDS = 0
+    assert _total(client.get("/supervision/")) == "2"
+
+
+@pytest.mark.req("PL-05")
+def test_stored_figures_are_never_read_by_another_reader(world, settings):
+    """The key is everything the visibility rule reads of the reader, the country and the language: the
+    operator's figures for GB are not the supervisory body's, nor the French page's the English one's."""
+    settings.IECQ_DASHBOARD_CACHE_SECONDS = 300
+    assert _total(operator(world).get("/supervision/", {"country": "GB"})) == "1"
+    _add_certificate(world, "IECQ-AC-ALPHASIDE-20002")
+    assert _total(supervisor(world).get("/supervision/")) == "2"  # computed for the supervisory body
+    assert _total(operator(world).get("/supervision/", {"country": "GB"})) == "1"  # the operator's own copy
+    french = operator(world)
+    french.cookies["django_language"] = "fr"
+    assert _total(french.get("/supervision/", {"country": "GB"}, HTTP_ACCEPT_LANGUAGE="fr")) == "2"

@@ -20,7 +20,7 @@ from django_countries import countries
 from surveillance.choices import OPEN_AUDIT_STATES
 
 from .. import charts
-from ..dashboards import Dashboard, dashboard_country, dashboard_for
+from ..dashboards import Dashboard, dashboard_cached, dashboard_country
 from ..errors import NotFound
 from ..pdf import render_pdf
 from .listing import neutralise
@@ -88,7 +88,7 @@ class SupervisionView(PrincipalMixin, LoginRequiredMixin, View):
             country = dashboard_country(p, request.GET.get("country"))
         except NotFound:
             raise Http404 from None
-        board = dashboard_for(p, country) if country else None
+        board = dashboard_cached(p, country) if country else None
         fmt = request.GET.get("format", "")
         if board is not None and fmt == "csv":
             return table_csv(board, request.GET.get("table", ""))

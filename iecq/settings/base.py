@@ -220,6 +220,8 @@ IDEMPOTENCY_KEY_TTL = 24 * 3600
 # was ready (its job then says "expired"); a stored certificate PDF nobody downloaded for this many days is
 # deleted (the next download renders it again).
 IECQ_PDF_BATCH_RETENTION_DAYS = int(env("IECQ_PDF_BATCH_RETENTION_DAYS", "7"))
+# How long the supervisory dashboard's figures of a country are reused for the same reader (page, CSV, PDF); 0: never.
+IECQ_DASHBOARD_CACHE_SECONDS = int(env("IECQ_DASHBOARD_CACHE_SECONDS", "300"))
 IECQ_STORED_PDF_RETENTION_DAYS = int(env("IECQ_STORED_PDF_RETENTION_DAYS", "30"))
 
 CACHES = (
