@@ -7,6 +7,8 @@
 - A stored certificate PDF (certification.pdf) is a cache entry: it is deleted when nobody downloaded it for
   IECQ_STORED_PDF_RETENTION_DAYS (its modification time, which a download moves forward), when its language is no
   longer offered, or when its certificate no longer exists. The next download renders it again.
+  A download's temporary file (<name>.<random>.tmp, renamed onto <name> once written) is judged the same way, so
+  one being written is left alone and one a dead writer left behind goes as a stale PDF does.
 
 Safe to run twice at once and to run while downloads go on: every deletion tolerates a file already gone, and a
 download that loses its stored copy renders it again. The certificate store is walked one folder at a time (on

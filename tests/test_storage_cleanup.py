@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings as django_settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db.models import Max
 from django.test import Client
@@ -204,6 +204,31 @@ def test_a_pdf_in_a_language_no_longer_offered_is_deleted(media, world, settings
     settings.LANGUAGES = [("en", "English")]
     assert clean_up(django_capture_on_commit_callbacks)["pdfs_deleted"] == 1
     assert [name[:3] for name in stored(cert)] == ["en_"]
+
+
+def test_a_pdf_being_stored_is_found_whole_or_not_at_all(media, world, monkeypatch, django_capture_on_commit_callbacks):
+    """A download that reads the stored copy while another download writes it must not serve half a PDF; the
+    clean-up running meanwhile must not delete the copy being written."""
+    cert = world.a.records[Certificate]
+    with scope(SYSTEM):
+        html = certificate_pdf_module.certificate_html(cert, language="en")
+    name = certificate_pdf_module.stored_pdf_name(cert, html, language="en")
+    original = File.chunks
+    seen: list[bytes | None] = []
+
+    def written_in_two_halves(self, chunk_size=None):
+        data = b"".join(original(self, chunk_size))
+        yield data[: len(data) // 2]
+        seen.append(certificate_pdf_module._read_stored(name))  # a concurrent download, between two chunks
+        clean_up(django_capture_on_commit_callbacks)
+        yield data[len(data) // 2 :]
+
+    monkeypatch.setattr(File, "chunks", written_in_two_halves)
+    response = portal(world).get(f"/certification/certificates/{cert.pk}/pdf/")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert len(seen) == 1 and seen[0] in (None, response.content)
+    assert stored(cert) == [name.rsplit("/", 1)[1]]
+    assert default_storage.open(name).read() == response.content
 
 
 @pytest.fixture(params=["filesystem", "memory"])
