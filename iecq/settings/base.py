@@ -221,6 +221,9 @@ IDEMPOTENCY_KEY_TTL = 24 * 3600
 # deleted (the next download renders it again).
 IECQ_PDF_BATCH_RETENTION_DAYS = int(env("IECQ_PDF_BATCH_RETENTION_DAYS", "7"))
 IECQ_STORED_PDF_RETENTION_DAYS = int(env("IECQ_STORED_PDF_RETENTION_DAYS", "30"))
+# A job of certificate PDFs still queued or rendering this many hours after it was asked for (its Celery message was
+# lost) is failed by the same clean-up; its page then offers to ask again.
+IECQ_PDF_BATCH_STALE_HOURS = int(env("IECQ_PDF_BATCH_STALE_HOURS", "6"))
 
 CACHES = (
     {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
