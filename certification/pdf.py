@@ -7,11 +7,13 @@ changed, and a status change, a new revision or a renamed site gives a new file.
 
 The store is a cache: the daily clean-up (certification.pdf_cleanup) deletes copies nobody downloaded for
 IECQ_STORED_PDF_RETENTION_DAYS, judged by their modification time, which a download moves forward (at most once a
-day, on FileSystemStorage). A copy deleted even while a download reads it is simply rendered again.
+day, on FileSystemStorage). A copy deleted even while a download reads it is simply rendered again; a copy being
+stored is found whole or not at all (on FileSystemStorage it is written under a temporary name, then renamed).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -25,6 +27,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.urls import reverse
+from django.utils.crypto import get_random_string
 
 from iecq.pdf import html_to_pdf, render_html, static_file_url
 
@@ -130,9 +133,27 @@ def _store(name: str, pdf: bytes) -> None:
     prefix = filename.rsplit("_", 1)[0] + "_"
     try:
         if not default_storage.exists(name):
-            default_storage.save(name, ContentFile(pdf))
+            _publish(name, pdf)
         for old in default_storage.listdir(folder)[1]:
-            if old.startswith(prefix) and old != filename:
+            # .pdf only: another download's temporary file (below) is left to its writer.
+            if old.startswith(prefix) and old.endswith(".pdf") and old != filename:
                 default_storage.delete(f"{folder}/{old}")
     except OSError:
         logger.warning("could not store %s", name, exc_info=True)
+
+
+def _publish(name: str, pdf: bytes) -> None:
+    """Store a file so that a reader finds it whole or not at all. FileSystemStorage writes a file chunk by chunk,
+    so it is written under a temporary name in the same folder (<name>.<random>.tmp: the clean-up reads the language
+    from it and deletes it only once it is as old as a stale PDF, i.e. left by a writer that died) and renamed onto
+    its name. Other storages (object stores) publish an object whole on PUT."""
+    if not isinstance(default_storage, FileSystemStorage):
+        default_storage.save(name, ContentFile(pdf))
+        return
+    temporary = default_storage.save(f"{name}.{get_random_string(12)}.tmp", ContentFile(pdf))
+    try:
+        os.replace(default_storage.path(temporary), default_storage.path(name))
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(default_storage.path(temporary))
+        raise

@@ -73,6 +73,7 @@ class CertificatePdfBatchDetailView(LoginRequiredMixin, ScopedDetailView):
         ctx["no_decision_evidence"] = True  # the steps are the task's, not decisions anyone documents
         ctx["state_labels"] = dict(S.choices)
         ctx["title"] = _("Certificate PDFs %(n)d") % {"n": ctx["object"].pk}
+        ctx["failure_reason"] = failure_reason(ctx["object"], ctx["history"])
         return ctx
 
 
@@ -87,7 +88,8 @@ class CertificatePdfBatchProgressView(PrincipalMixin, LoginRequiredMixin, View):
             batch = get_visible(CertificatePdfBatch, self.principal, pk)
         except NotFound:
             raise Http404 from None
-        return render(request, "certification/_pdf_batch_progress.html", {"object": batch})
+        context = {"object": batch, "failure_reason": failure_reason(batch, history_of(batch, self.principal))}
+        return render(request, "certification/_pdf_batch_progress.html", context)
 
 
 class CertificatePdfBatchDownloadView(PrincipalMixin, LoginRequiredMixin, View):
@@ -131,6 +133,14 @@ class CertificatePdfBatchRepeatView(PrincipalMixin, LoginRequiredMixin, View):
             return redirect("certification:pdf-batch-detail", pk=batch.pk)
         messages.success(request, _("The PDFs are being prepared; this page shows how far it got."))
         return redirect("certification:pdf-batch-detail", pk=again.pk)
+
+
+def failure_reason(batch: CertificatePdfBatch, history) -> str:
+    """Why a failed job failed (its logged reason), shown above "ask again"; empty for any other job."""
+    if batch.state != S.FAILED:
+        return ""
+    row = history.filter(target=S.FAILED).last()
+    return row.reason if row else ""
 
 
 def expired_detail() -> str:

@@ -4,9 +4,14 @@
   expired (logged, services.certificate_pdf_batch_expire) and the zip deleted. The portal and the API then answer
   that the zip has expired and can be asked for again. A zip no finished job refers to (its deletion failed, or its
   job failed after the zip was written) is deleted once it is as old.
+- A job of certificate PDFs still queued or rendering IECQ_PDF_BATCH_STALE_HOURS after it was asked for (its Celery
+  message was lost, or its worker died and no redelivery came) is failed (logged, with a reason its requester reads,
+  services.certificate_pdf_batch_fail_stale): its page stops polling and offers to ask again.
 - A stored certificate PDF (certification.pdf) is a cache entry: it is deleted when nobody downloaded it for
   IECQ_STORED_PDF_RETENTION_DAYS (its modification time, which a download moves forward), when its language is no
   longer offered, or when its certificate no longer exists. The next download renders it again.
+  A download's temporary file (<name>.<random>.tmp, renamed onto <name> once written) is judged the same way, so
+  one being written is left alone and one a dead writer left behind goes as a stale PDF does.
 
 Safe to run twice at once and to run while downloads go on: every deletion tolerates a file already gone, and a
 download that loses its stored copy renders it again. The certificate store is walked one folder at a time (on
@@ -46,15 +51,18 @@ class CleanupReport:
     """What one run of the clean-up deleted."""
 
     batches_expired: int = 0
+    batches_failed: int = 0  # still queued or rendering after IECQ_PDF_BATCH_STALE_HOURS
     zips_deleted: int = 0  # zips no finished job referred to (those of expired jobs are counted above)
     pdfs_deleted: int = 0  # stale, or in a language no longer offered
     orphan_pdfs_deleted: int = 0  # their certificate no longer exists
 
 
 def stored_pdfs_clear(*, actor: Principal, now: datetime | None = None) -> CleanupReport:
-    """Expire old zips of certificate PDFs, then delete the stored PDFs nobody reads any more."""
+    """Fail jobs no worker finished, expire old zips of certificate PDFs, then delete the stored PDFs nobody reads
+    any more."""
     now = now or timezone.now()
     report = CleanupReport()
+    report.batches_failed = _fail_stale_batches(actor, now - timedelta(hours=settings.IECQ_PDF_BATCH_STALE_HOURS))
     zip_cutoff = now - timedelta(days=settings.IECQ_PDF_BATCH_RETENTION_DAYS)
     report.batches_expired = _expire_batches(actor, zip_cutoff)
     report.zips_deleted = _delete_unreferenced_zips(actor, zip_cutoff)
@@ -71,6 +79,15 @@ def _expire_batches(actor: Principal, cutoff: datetime) -> int:
         if services.certificate_pdf_batch_expire(actor=actor, pk=pk).state == S.EXPIRED:
             expired += 1
     return expired
+
+
+def _fail_stale_batches(actor: Principal, cutoff: datetime) -> int:
+    failed = 0
+    stale = visible(CertificatePdfBatch, actor).filter(state__in=[S.QUEUED, S.RENDERING], created_at__lt=cutoff)
+    for pk in list(stale.order_by("pk").values_list("pk", flat=True)):  # a handful: lost messages are rare
+        if services.certificate_pdf_batch_fail_stale(actor=actor, pk=pk).state == S.FAILED:
+            failed += 1
+    return failed
 
 
 def _delete_unreferenced_zips(actor: Principal, cutoff: datetime) -> int:

@@ -9,8 +9,9 @@ from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from bodies.assignment import ensure_assignable
 from bodies.models import Auditor, CertificationBody, Scheme, Technology
@@ -488,4 +489,24 @@ def certificate_pdf_batch_expire(*, actor: Principal, pk: object) -> Certificate
         # After the commit: a rolled-back expiry leaves the zip in place. A deletion that fails leaves a file no
         # batch refers to, which the next clean-up deletes (certification.pdf_cleanup).
         transaction.on_commit(partial(storage.delete, name), robust=True)
+    return batch
+
+
+@service
+def certificate_pdf_batch_fail_stale(*, actor: Principal, pk: object) -> CertificatePdfBatch:
+    """Fail a job no worker finished within IECQ_PDF_BATCH_STALE_HOURS (its Celery message was lost, or its worker
+    with it), logged with a reason in the requester's language; its page stops polling and offers to ask again."""
+    batch = get_visible(CertificatePdfBatch, actor, pk, for_update=True)
+    if batch.state not in (PdfBatchState.QUEUED, PdfBatchState.RENDERING):
+        return batch  # its worker finished it meanwhile, or another run of the clean-up got there first
+    hours = settings.IECQ_PDF_BATCH_STALE_HOURS
+    with translation.override(batch.language):
+        reason = ngettext(
+            "No worker finished this job within %(n)d hour; ask again.",
+            "No worker finished this job within %(n)d hours; ask again.",
+            hours,
+        ) % {"n": hours}
+    transition(batch, "fail", actor=actor, reason=reason)
+    batch.finished_at = timezone.now()
+    batch.save()
     return batch

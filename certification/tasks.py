@@ -26,8 +26,9 @@ def certificate_pdf_batch_run(*, batch_id: int, principal: Principal) -> str | N
 
 @shared_task(name="certification.tasks.stored_pdfs_clear", acks_late=True)
 def stored_pdfs_clear() -> dict[str, int]:
-    """Daily: expire zips of certificate PDFs past their retention and delete stored PDFs nobody reads any more;
-    every certification body's (the system acts, as the deadline sweep does); safe to run twice at once."""
+    """Daily: fail jobs of certificate PDFs no worker finished, expire zips past their retention and delete stored
+    PDFs nobody reads any more; every certification body's (the system acts, as the deadline sweep does); safe to
+    run twice at once."""
     from .pdf_cleanup import stored_pdfs_clear as clear
 
     actor = system_principal("stored PDF clean-up")

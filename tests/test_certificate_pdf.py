@@ -110,6 +110,21 @@ def test_each_language_has_its_own_stored_pdf(world, renders):
 
 
 @pytest.mark.req("CE-03")
+def test_the_api_pdf_is_in_the_language_of_accept_language(world, renders):
+    cert = world.a.records[Certificate]
+    api = token_client(world.a.tokens["cb"][0])
+    url = f"/api/v1/certificates/{cert.pk}/pdf/"
+    french = api.get(url, HTTP_ACCEPT_LANGUAGE="fr-CH, fr;q=0.9")
+    assert french.status_code == 200 and french.content.startswith(b"%PDF") and french["Content-Language"] == "fr"
+    assert len(renders) == 1 and "Certificat de conformité" in renders[0] and 'lang="fr"' in renders[0]
+    english = api.get(url)  # no Accept-Language: English
+    assert english.status_code == 200 and english.content != french.content
+    assert len(renders) == 2 and 'lang="en"' in renders[1]
+    assert api.get(url, HTTP_ACCEPT_LANGUAGE="de").content == english.content  # not offered: English, from the store
+    assert len(renders) == 2 and [name[:3] for name in stored(cert)] == ["en_", "fr_"]
+
+
+@pytest.mark.req("CE-03")
 def test_a_stored_pdf_is_not_served_to_another_tenant(world, renders):
     cert = world.a.records[Certificate]
     download(portal(world), cert)

@@ -12,16 +12,19 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings as django_settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db.models import Max
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import ngettext
 
 from certification import pdf as certificate_pdf_module
 from certification import pdf_batch_views, tasks
 from certification.choices import PdfBatchState as S
 from certification.models import Certificate, CertificatePdfBatch
+from certification.pdf_batches import run_batch
 from iecq.roles import Role
 from iecq.tenancy import scope
 
@@ -158,6 +161,52 @@ def test_an_old_zip_is_deleted_its_job_says_expired_and_it_can_be_asked_for_agai
     assert clean_up(django_capture_on_commit_callbacks)["batches_expired"] == 0
 
 
+def test_a_job_no_worker_finished_fails_stops_polling_and_can_be_asked_for_again(
+    settings, world, certificates, django_capture_on_commit_callbacks
+):
+    settings.IECQ_PDF_BATCH_STALE_HOURS = 6
+    client = portal(world, language="fr")
+    for cert in certificates[:2]:
+        client.post("/certification/certificates/pdf-batches/", {"selected": [cert.pk]})  # no commit: no task ran
+    with scope(SYSTEM):
+        lost, recent = CertificatePdfBatch.objects.filter(certification_body=world.a.cb).order_by("-pk")[:2][::-1]
+        CertificatePdfBatch.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(hours=7))
+        CertificatePdfBatch.objects.filter(pk=recent.pk).update(
+            state=S.RENDERING, created_at=timezone.now() - timedelta(hours=5)
+        )
+    assert lost.state == S.QUEUED and lost.language == "fr"
+
+    report = clean_up(django_capture_on_commit_callbacks)
+
+    assert report["batches_failed"] == 1
+    with scope(SYSTEM):
+        lost.refresh_from_db()
+        recent.refresh_from_db()
+    assert lost.state == S.FAILED and lost.finished_at is not None and recent.state == S.RENDERING
+    # The progress fragment stops polling, says why (in the language the PDFs were asked in) and offers to ask again.
+    progress = client.get(f"/certification/pdf-batches/{lost.pk}/progress/").content.decode()
+    assert "hx-get" not in progress and f'action="/certification/pdf-batches/{lost.pk}/again/"' in progress
+    with translation.override("fr"):
+        reason = ngettext(
+            "No worker finished this job within %(n)d hour; ask again.",
+            "No worker finished this job within %(n)d hours; ask again.",
+            6,
+        ) % {"n": 6}
+    assert escape(reason) in progress
+    assert escape(reason) in client.get(f"/certification/pdf-batches/{lost.pk}/").content.decode()  # and its history
+    assert "hx-get" in client.get(f"/certification/pdf-batches/{recent.pk}/progress/").content.decode()
+    # Asking again gives a new job of the same certificates.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/certification/pdf-batches/{lost.pk}/again/")
+    with scope(SYSTEM):
+        again = CertificatePdfBatch.objects.order_by("-pk").first()
+    assert again.pk != lost.pk and again.state == S.DONE and again.certificate_ids == lost.certificate_ids
+    # A message delivered after all finds the job failed and leaves it so; a second run fails nothing more.
+    _u, admin = world.a.users[Role.CB_ADMIN]
+    assert run_batch(actor=admin, batch_id=lost.pk).state == S.FAILED
+    assert clean_up(django_capture_on_commit_callbacks)["batches_failed"] == 0
+
+
 def test_a_zip_deleted_while_its_download_starts_answers_expired(
     media, world, certificates, monkeypatch, django_capture_on_commit_callbacks
 ):
@@ -204,6 +253,31 @@ def test_a_pdf_in_a_language_no_longer_offered_is_deleted(media, world, settings
     settings.LANGUAGES = [("en", "English")]
     assert clean_up(django_capture_on_commit_callbacks)["pdfs_deleted"] == 1
     assert [name[:3] for name in stored(cert)] == ["en_"]
+
+
+def test_a_pdf_being_stored_is_found_whole_or_not_at_all(media, world, monkeypatch, django_capture_on_commit_callbacks):
+    """A download that reads the stored copy while another download writes it must not serve half a PDF; the
+    clean-up running meanwhile must not delete the copy being written."""
+    cert = world.a.records[Certificate]
+    with scope(SYSTEM):
+        html = certificate_pdf_module.certificate_html(cert, language="en")
+    name = certificate_pdf_module.stored_pdf_name(cert, html, language="en")
+    original = File.chunks
+    seen: list[bytes | None] = []
+
+    def written_in_two_halves(self, chunk_size=None):
+        data = b"".join(original(self, chunk_size))
+        yield data[: len(data) // 2]
+        seen.append(certificate_pdf_module._read_stored(name))  # a concurrent download, between two chunks
+        clean_up(django_capture_on_commit_callbacks)
+        yield data[len(data) // 2 :]
+
+    monkeypatch.setattr(File, "chunks", written_in_two_halves)
+    response = portal(world).get(f"/certification/certificates/{cert.pk}/pdf/")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert len(seen) == 1 and seen[0] in (None, response.content)
+    assert stored(cert) == [name.rsplit("/", 1)[1]]
+    assert default_storage.open(name).read() == response.content
 
 
 @pytest.fixture(params=["filesystem", "memory"])

@@ -7,6 +7,7 @@ record asks for the record first, so a record the caller cannot see answers 404 
 from typing import Any
 
 from django.http import FileResponse, HttpResponse
+from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.decorators import action
@@ -207,13 +208,15 @@ class CertificateViewSet(PrefetchMixin, HistoryMixin, ScopedViewSet):
         return Response(CertificateRevisionSerializer(rows, many=True).data)
 
     @extend_schema(
-        summary="The certificate as a PDF, with a QR code to its public verification page (CE-03)",
+        summary="The certificate as a PDF, with a QR code to its public verification page (CE-03), in the language "
+        "of Accept-Language (en or fr; English by default)",
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY), **PROBLEM_RESPONSES},
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
         cert = self.get_object()
-        response = HttpResponse(certificate_pdf(cert), content_type="application/pdf")
+        # The language LocaleMiddleware chose from Accept-Language among LANGUAGES (LANGUAGE_CODE, English, if none).
+        response = HttpResponse(certificate_pdf(cert, language=get_language()), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{cert.number}.pdf"'
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -223,6 +223,9 @@ IECQ_PDF_BATCH_RETENTION_DAYS = int(env("IECQ_PDF_BATCH_RETENTION_DAYS", "7"))
 # How long the supervisory dashboard's figures of a country are reused for the same reader (page, CSV, PDF); 0: never.
 IECQ_DASHBOARD_CACHE_SECONDS = int(env("IECQ_DASHBOARD_CACHE_SECONDS", "300"))
 IECQ_STORED_PDF_RETENTION_DAYS = int(env("IECQ_STORED_PDF_RETENTION_DAYS", "30"))
+# A job of certificate PDFs still queued or rendering this many hours after it was asked for (its Celery message was
+# lost) is failed by the same clean-up; its page then offers to ask again.
+IECQ_PDF_BATCH_STALE_HOURS = int(env("IECQ_PDF_BATCH_STALE_HOURS", "6"))
 
 CACHES = (
     {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
