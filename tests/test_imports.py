@@ -379,6 +379,36 @@ def test_a_job_whose_worker_died_is_failed_not_left_running(world):
     assert job.state == "failed" and "worker stopped" in job.report["errors"][0]["message"]
 
 
+def test_an_import_no_worker_finished_is_failed_by_the_hourly_task_and_stops_polling(world, settings):
+    """A lost task message leaves a job queued (or half-run) with its page polling forever: the hourly task fails
+    the jobs older than IECQ_IMPORT_STALE_HOURS, in the uploader's language, and leaves younger and ended ones."""
+    from iecq.imports.runner import fail_stale
+    from iecq.imports.tasks import import_jobs_fail_stale
+
+    settings.IECQ_IMPORT_STALE_HOURS = 6
+    lost, actor = _queued_job(world)
+    recent, _a = _queued_job(world)
+    half_run, _a = _queued_job(world)
+    services.import_job_advance(actor=actor, pk=half_run.pk, name="start_validation")
+    ended, _a = _queued_job(world)
+    run_import(actor=actor, job_id=ended.pk)
+    with scope(SYSTEM):
+        hours_ago = timezone.now() - timedelta(hours=7)
+        ImportJob.objects.filter(pk__in=[lost.pk, half_run.pk, ended.pk]).update(created_at=hours_ago)
+    assert import_jobs_fail_stale.apply().get() == 2
+    assert fail_stale() == 0  # a second run finds nothing more
+    with scope(SYSTEM):
+        states = dict(ImportJob.objects.values_list("pk", "state"))
+        message = ImportJob.objects.get(pk=lost.pk).report["errors"][0]["message"]
+    assert states == {lost.pk: "failed", recent.pk: "queued", half_run.pk: "failed", ended.pk: "done"}
+    assert message.startswith("No worker finished this import within 6 hours")
+    assert "iecq.imports.tasks.import_jobs_fail_stale" in [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()]
+    client = Client()
+    client.force_login(world.a.users[Role.CB_ADMIN][0])
+    page = client.get(f"/certification/imports/{lost.pk}/").content.decode()
+    assert "No worker finished this import" in page and 'hx-trigger="every 1s"' not in page
+
+
 def test_an_importer_who_lost_the_right_gets_a_failed_job(world):
     from iecq.principals import PUBLIC
 

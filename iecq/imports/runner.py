@@ -9,15 +9,19 @@ A database conflict that appears between the two passes (a number taken meanwhil
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError
-from django.utils import translation
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from iecq.errors import NotFound
 from iecq.principals import Principal, system_principal
 from iecq.selectors import get_visible
+from iecq.tenancy import scope
 
 from . import services, validation
 from .choices import ImportKind
@@ -169,3 +173,39 @@ def _write(actor: Principal, job: ImportJob, writer, rows) -> int:
             report=report_of([], written=written),
         )
     return written
+
+
+def fail_stale(*, now: datetime | None = None) -> int:
+    """Fail the jobs no worker finished within IECQ_IMPORT_STALE_HOURS of their upload (the task's message was
+    lost, or its worker with it: the runner fails a half-run job only if the message comes back). Nothing of such
+    a job was written, since rows are written in the transaction that ends it; its page stops polling and says
+    to upload again, in the uploader's language. Returns how many were failed; safe to run twice at once."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.IECQ_IMPORT_STALE_HOURS)
+    system = system_principal("stale import clean-up")
+    open_states = (S.QUEUED, S.VALIDATING, S.IMPORTING)
+    with scope(system):
+        stale = list(
+            ImportJob.objects.filter(state__in=open_states, created_at__lt=cutoff)
+            .order_by("pk")
+            .values_list("pk", "created_by__language")
+        )
+    failed = 0
+    for pk, language in stale:
+        with transaction.atomic():
+            job = get_visible(ImportJob, system, pk, for_update=True)
+            if job.state not in open_states:
+                continue  # its worker finished it meanwhile, or another run got there first
+            hours = settings.IECQ_IMPORT_STALE_HOURS
+            language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+            with translation.override(language):
+                message = ngettext(
+                    "No worker finished this import within %(n)d hour; nothing was written. Upload again.",
+                    "No worker finished this import within %(n)d hours; nothing was written. Upload again.",
+                    hours,
+                ) % {"n": hours}
+            _fail(system, job, message)
+            failed += 1
+    if failed:
+        logger.warning("failed %d import(s) no worker finished", failed)
+    return failed

@@ -15,3 +15,11 @@ def import_job_run(*, job_id: int, principal: Principal) -> str | None:
 
     job = run_import(actor=principal, job_id=job_id)
     return job.state if job is not None else None
+
+
+@shared_task(name="iecq.imports.tasks.import_jobs_fail_stale")
+def import_jobs_fail_stale() -> int:
+    """Hourly: fail the imports no worker finished within IECQ_IMPORT_STALE_HOURS (iecq.imports.runner)."""
+    from .runner import fail_stale
+
+    return fail_stale()

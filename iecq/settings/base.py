@@ -213,6 +213,8 @@ CELERY_BEAT_SCHEDULE = {
     "stored-pdfs-clear": {"task": "certification.tasks.stored_pdfs_clear", "schedule": 24 * 3600.0},
     # PL-04: webhook deliveries that are due (retries, and any whose on-commit enqueue was lost).
     "webhook-dispatch-due": {"task": "integrations.webhook_dispatch_due", "schedule": 30.0},
+    # An import whose task message or worker was lost is failed instead of polling forever.
+    "imports-fail-stale": {"task": "iecq.imports.tasks.import_jobs_fail_stale", "schedule": 3600.0},
 }
 # How long an API Idempotency-Key is remembered (seconds); a retry after that is a new request.
 IDEMPOTENCY_KEY_TTL = 24 * 3600
@@ -222,6 +224,8 @@ IDEMPOTENCY_KEY_TTL = 24 * 3600
 IECQ_PDF_BATCH_RETENTION_DAYS = int(env("IECQ_PDF_BATCH_RETENTION_DAYS", "7"))
 # How long the supervisory dashboard's figures of a country are reused for the same reader (page, CSV, PDF); 0: never.
 IECQ_DASHBOARD_CACHE_SECONDS = int(env("IECQ_DASHBOARD_CACHE_SECONDS", "300"))
+# An import still queued, validating or importing this long after its upload is failed (hourly beat task).
+IECQ_IMPORT_STALE_HOURS = int(env("IECQ_IMPORT_STALE_HOURS", "6"))
 IECQ_STORED_PDF_RETENTION_DAYS = int(env("IECQ_STORED_PDF_RETENTION_DAYS", "30"))
 # A job of certificate PDFs still queued or rendering this many hours after it was asked for (its Celery message was
 # lost) is failed by the same clean-up; its page then offers to ask again.
