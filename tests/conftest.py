@@ -98,6 +98,17 @@ def world(db) -> World:
 
 
 @pytest.fixture(autouse=True)
+def _celery_joins_allowed():
+    """Celery keeps "we are inside a task, joining a result would block" in one process-wide flag, which an eager
+    task sets and resets around itself. Eager tasks run by two threads at once (the concurrency tests) can leave it
+    set, and every later `result.get()` of the test process then fails with "Never call result.get() within a
+    task" (tests/test_celery.py after tests/test_scheduler.py). Each test starts outside any task."""
+    from celery.result import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Sign-in lockout counters and throttles (kept in the cache) never leak from one test into the next."""
     from django.core.cache import cache
