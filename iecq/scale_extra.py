@@ -175,10 +175,12 @@ def seed_extra(
     )
     results = ids(ProficiencyResult, 2 * len(labs))
     z = [round(rng.gauss(0, 1.4), 3) for _ in results]
-    table(ProficiencyResult, ["id", "round_id", "laboratory_id", "measurand", "z_score"]).copy(
-        (pk, rounds[(j // 2) % len(rounds)], labs[j // 2], ("Capacitance", "Insulation resistance")[j % 2], z[j])
+    owner_of = {pk: cb for pk, (cb, _n) in zip(labs, lab_of, strict=True)}
+    table(ProficiencyResult, ["id", "round_id", "laboratory_id", "owner_id", "measurand", "z_score"]).copy(
+        (pk, rounds[(j // 2) % len(rounds)], labs[j // 2], owner_of[labs[j // 2]],
+         ("Capacitance", "Insulation resistance")[j % 2], z[j])
         for j, pk in enumerate(results)
-    )
+    )  # fmt: skip
     table(LabAction, ["result_id", "description", "due_on", "state", "closed_on"]).copy(
         (pk, "Investigate the deviation and repeat the measurement.", today + rng.randint(-60, 60) * day,
          "closed" if j % 4 == 0 else "open", today - day if j % 4 == 0 else None)

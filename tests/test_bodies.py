@@ -286,6 +286,7 @@ def test_an_unsatisfactory_result_opens_an_action_closed_only_with_a_reason(worl
         services.lab_action_transition(actor=clerk, pk=action.pk, name="close", reason="done")
     services.lab_action_transition(actor=manager, pk=action.pk, name="close", reason="Re-test z = 0.8")
     assert refreshed(LabAction, action.pk).state == "closed"
+    assert (fine.owner_id, bad.owner_id) == (world.a.cb.pk, world.a.cb.pk)  # the laboratory's owner, copied
     with pytest.raises(ValidationFailed):  # the same result twice
         services.proficiency_result_record(
             actor=manager, round=round_, laboratory=lab, measurand="ESR", z_score=Decimal("0.1")
@@ -437,3 +438,22 @@ def test_dates_survive_leap_days():
     assert add_years(date(2024, 2, 29), 4) == date(2028, 2, 29)
     assert add_months(date(2026, 12, 15), 1) == date(2027, 1, 15)
     assert add_years(date(2026, 3, 2), -2) == date(2024, 3, 2)
+
+
+@pytest.mark.req("CB-05")
+def test_a_result_is_seen_by_its_laboratorys_owner_only_and_the_migration_copied_the_owners(world):
+    """A result carries its laboratory's owner (so a CB's results are read from the (owner, id) index); the
+    other side's CB neither sees it nor its action, and no result anywhere has another owner than its lab's."""
+    from django.db.models import F
+
+    from bodies.models import ProficiencyResult, TestLaboratory
+    from iecq.selectors import visible
+
+    result = world.a.records[ProficiencyResult]
+    assert visible(ProficiencyResult, world.a.users[Role.CB_ADMIN][1]).filter(pk=result.pk).exists()
+    assert not visible(ProficiencyResult, world.b.users[Role.CB_ADMIN][1]).filter(pk=result.pk).exists()
+    assert not visible(LabAction, world.b.users[Role.CB_ADMIN][1]).filter(result=result).exists()
+    with scope(SYSTEM):
+        assert ProficiencyResult.objects.filter(owner_id=F("laboratory__owner_id")).count() >= 2
+        assert not ProficiencyResult.objects.exclude(owner_id=F("laboratory__owner_id")).exists()
+        assert TestLaboratory.objects.filter(pk=result.laboratory_id, owner=world.a.cb).exists()
