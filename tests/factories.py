@@ -391,6 +391,20 @@ def make_manufacturer(
     return m, org
 
 
+def copy_certificate(original, number: str):
+    """Another certificate like `original`: same holder, CB, scheme, dates, scope, sites and technologies."""
+    from certification.models import Certificate
+
+    with scope(SYSTEM):
+        copy = Certificate.objects.get(pk=original.pk)
+        copy.pk = None
+        copy.number = number
+        copy.save()
+        copy.sites.set(original.sites.all())
+        copy.technologies.set(original.technologies.all())
+    return copy
+
+
 def make_org(kind: str, name: str, country: str = "") -> Organisation:
     """An organisation; a supervisory body's gets its SupervisoryBody record (one per country)."""
     with scope(SYSTEM):

@@ -18,7 +18,7 @@ from iecq.roles import Role
 from iecq.tenancy import scope
 
 from .conftest import token_client
-from .factories import SYSTEM
+from .factories import SYSTEM, copy_certificate
 
 pytestmark = pytest.mark.req("CE-03")
 LIST = "/certification/certificates/"
@@ -35,13 +35,8 @@ def portal(world, role=Role.CB_ADMIN, side="a", language="en") -> Client:
 def two_certificates(world):
     """Side A's certificate, suspended, and a second, valid one of the same CB."""
     first = world.a.records[Certificate]
+    second = copy_certificate(first, f"{first.number}-2")
     with scope(SYSTEM):
-        second = Certificate.objects.get(pk=first.pk)
-        second.pk = None
-        second.number = f"{first.number}-2"
-        second.save()
-        second.sites.set(first.sites.all())
-        second.technologies.set(first.technologies.all())
         Certificate.objects.filter(pk=first.pk).update(state="suspended")
     return first, second
 

@@ -28,7 +28,7 @@ from sanctions.bulletin import notice_publish
 from sanctions.models import CorrectiveActionRequest
 from surveillance.models import Nonconformity, SurveillanceAudit
 
-from .factories import SYSTEM
+from .factories import SYSTEM, copy_certificate
 
 TODAY = timezone.now().date
 
@@ -332,20 +332,7 @@ def test_nothing_waiting_says_so(world):
 
 
 def _add_certificate(world, number: str) -> None:
-    """Another certificate like side A's, of the same holder, CB, scheme, dates and technologies."""
-    with scope(SYSTEM):
-        original = Certificate.objects.get(pk=world.a.records[Certificate].pk)
-        cert = Certificate.objects.create(
-            number=number,
-            manufacturer=original.manufacturer,
-            certification_body=original.certification_body,
-            scheme=original.scheme,
-            component_types="more",
-            issued_on=original.issued_on,
-            period_start=original.period_start,
-            expires_on=original.expires_on,
-        )
-        cert.technologies.set(original.technologies.all())
+    copy_certificate(world.a.records[Certificate], number)
 
 
 def _total(response) -> str:

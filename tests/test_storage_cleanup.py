@@ -29,7 +29,7 @@ from iecq.roles import Role
 from iecq.tenancy import scope
 
 from .conftest import token_client
-from .factories import SYSTEM
+from .factories import SYSTEM, copy_certificate
 
 pytestmark = pytest.mark.req("CE-03")
 DAY = 24 * 3600
@@ -62,17 +62,7 @@ def renders(monkeypatch):
 def certificates(world):
     """Three certificates of side A's CB."""
     first = world.a.records[Certificate]
-    out = [first]
-    with scope(SYSTEM):
-        for n in (2, 3):
-            other = Certificate.objects.get(pk=first.pk)
-            other.pk = None
-            other.number = f"{first.number}-{n}"
-            other.save()
-            other.sites.set(first.sites.all())
-            other.technologies.set(first.technologies.all())
-            out.append(other)
-    return out
+    return [first, *(copy_certificate(first, f"{first.number}-{n}") for n in (2, 3))]
 
 
 def portal(world, language="en") -> Client:
