@@ -85,10 +85,17 @@ def check(kind: str, account: str, address: str) -> Lock | None:
     return state(kind, account, address)[0]
 
 
-def state(kind: str, account: str, address: str) -> tuple[Lock | None, bool]:
-    """`check()` and `is_known()` together, in one cache read (one Redis round trip per API request)."""
+def state_keys(kind: str, account: str, address: str) -> list[str]:
+    """The cache keys `state()` reads, for a caller that reads them in its own round trip."""
     keys = _keys(kind, account, address)
-    got = cache.get_many([keys["address"], keys["pair"], keys["account"], keys["known"]])
+    return [keys["address"], keys["pair"], keys["account"], keys["known"]]
+
+
+def state(kind: str, account: str, address: str, *, read: dict | None = None) -> tuple[Lock | None, bool]:
+    """`check()` and `is_known()` together, in one cache read; `read` holds `state_keys()` already read by the
+    caller (the API token check reads them with the token's entry: one Redis round trip per request)."""
+    keys = _keys(kind, account, address)
+    got = cache.get_many(state_keys(kind, account, address)) if read is None else read
     known = bool(got.get(keys["known"]))
     per_pair = settings.IECQ_LOCKOUT_FAILURES
     if int(got.get(keys["address"]) or 0) >= settings.IECQ_LOCKOUT_ADDRESS_FAILURES:

@@ -55,12 +55,13 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Malformed API token.", code="token_malformed")
         prefix, secret = parsed
         address = lockout.client_address(request)
-        lock, known_here = lockout.state("token", prefix, address)
+        # The lockout counters and the token's cached entry in one cache round trip.
+        entry, generation, counters = token_cache.lookup_with(prefix, lockout.state_keys("token", prefix, address))
+        lock, known_here = lockout.state("token", prefix, address, read=counters)
         if lock is not None:  # refused before the secret is compared
             raise exceptions.Throttled(
                 wait=lock.retry_after, detail="Too many failed token attempts from here; try again later."
             )
-        entry, generation = token_cache.lookup(prefix)
         if entry is None:  # not stored, or a token, organisation or supervisory body changed since
             with crossing("identity"):
                 token = (

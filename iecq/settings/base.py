@@ -232,7 +232,7 @@ IECQ_STORED_PDF_RETENTION_DAYS = int(env("IECQ_STORED_PDF_RETENTION_DAYS", "30")
 IECQ_PDF_BATCH_STALE_HOURS = int(env("IECQ_PDF_BATCH_STALE_HOURS", "6"))
 
 CACHES = (
-    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    {"default": {"BACKEND": "iecq.cache.RedisCache", "LOCATION": REDIS_URL}}
     if REDIS_URL
     else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 )

@@ -12,6 +12,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 60  # noqa: F405
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 # The shared cache, as in production (base settings with REDIS_URL): gunicorn's workers must see one another's
 # stored verification pages and their invalidation (the test settings use a per-process cache).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}  # noqa: F405
+CACHES = {"default": {"BACKEND": "iecq.cache.RedisCache", "LOCATION": REDIS_URL}}  # noqa: F405
 # The dashboard figure measures the figures computed, not the stored copy a second visit reads.
 IECQ_DASHBOARD_CACHE_SECONDS = 0
