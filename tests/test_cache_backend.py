@@ -51,4 +51,3 @@ def test_every_call_shares_one_client_per_pool_across_threads():
     assert errors == []
     assert all(client is first for client in seen)
     cache.delete_many([f"t{n}:{i}" for n in range(4) for i in range(50)])
-
