@@ -9,9 +9,7 @@ and prints one line per list: API median, floor median, ratio. Nothing is writte
 
 from __future__ import annotations
 
-import http.client
 import importlib.util
-import json
 import os
 import signal
 import sys
@@ -34,9 +32,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.urls import reverse
 
-    from iecq.api.introspect import api_list_route_names
     from iecq.models import Membership
     from iecq.principals import principal_from_membership, system_principal
     from iecq.services import api_token_create
@@ -53,23 +49,9 @@ def main() -> None:
     auth = {"Authorization": f"Bearer {secret}"}
     server = run.start_gunicorn(0)
     try:
-        plan, tables = [], {}
-        for name in api_list_route_names():
-            path = reverse(name) + "?page_size=50"
-            conn = http.client.HTTPConnection("127.0.0.1", run.PORT, timeout=60)
-            conn.request("GET", path, headers=auth)
-            response = conn.getresponse()
-            body = json.loads(response.read() or b"{}")
-            ids = [str(r["id"]) for r in body.get("results", []) if isinstance(r, dict) and "id" in r]
-            table = run.model_table(name)
-            if response.status != 200 or table is None:
-                print(f"{path}: HTTP {response.status}")
-                continue
-            tables[name] = (path, len(ids))
-            floor_path = f"/__bench__/rows/{table}/?ids={','.join(ids)}"
-            plan.append(
-                {"name": name, "paths": [path], "floor_paths": [floor_path], "headers": auth, "requests": requests}
-            )
+        plan, tables, broken = run.api_list_plan(auth, requests=requests)
+        for path, why in broken:
+            print(f"{path}: {why}")
         got = run.load(plan)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
