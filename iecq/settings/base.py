@@ -246,7 +246,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["iecq.api.permissions.HasTokenScope"],
     "DEFAULT_PAGINATION_CLASS": "iecq.api.pagination.IdCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["iecq.api.filtering.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "iecq.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "iecq.api.problems.problem_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
