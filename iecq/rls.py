@@ -35,6 +35,7 @@ from contextvars import ContextVar
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import DatabaseError, connections, models
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
@@ -214,17 +215,34 @@ def _ids_function(model: type[models.Model], path: str, key: str, cast: str, con
     sql, params = queryset.query.get_compiler(connection=connection).as_sql()
     with connection.cursor() as cursor:
         sql = cursor.mogrify(sql, params).decode()
-    returns = model._meta.pk.rel_db_type(connection)
-    # PL/pgSQL, not SQL: PostgreSQL calls a set function in a policy's `IN (SELECT f())` once per id it returns;
-    # a SQL function re-enters its executor for each (1.7 ms for a CB's 948 clients), while PL/pgSQL's RETURN QUERY
-    # fills a tuplestore once (0.6 ms). The planner's estimates (cost 100, 1,000 rows) are the same for both
-    # languages, so every plan stays as it was; only the function runs faster.
+    return _set_function(name, model._meta.pk.rel_db_type(connection), sql)
+
+
+def _set_function(name: str, returns: str, sql: str) -> tuple[str, list[str]]:
+    """The DDL of the owner's set-returning function `name` over `sql` (no policy applies inside it).
+
+    PL/pgSQL, not SQL: PostgreSQL calls a set function in a policy's `IN (SELECT f())` once per id it returns; a
+    SQL function re-enters its executor for each (1.7 ms for a CB's 948 clients), while PL/pgSQL's RETURN QUERY
+    fills a tuplestore once (0.6 ms). The planner's estimates (cost 100, 1,000 rows) are the same for both
+    languages, so every plan stays as it was; only the function runs faster."""
     return name, [
         f"CREATE OR REPLACE FUNCTION {name}() RETURNS SETOF {returns} LANGUAGE plpgsql STABLE PARALLEL SAFE "
         f"SECURITY DEFINER SET search_path = public AS $rls$ BEGIN RETURN QUERY {sql}; END $rls$",
         f"REVOKE ALL ON FUNCTION {name}() FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION {name}() TO PUBLIC",
     ]
+
+
+def _matching_ids_function(model: type[models.Model], condition: Q, connection) -> tuple[str, list[str]]:
+    """A set-returning function (the owner's) of the ids of `model` that meet a constant `condition` (a
+    directory's public rows: the laboratories nobody owns, their equipment), and the DDL that creates it."""
+    qn = connection.ops.quote_name
+    queryset = model._base_manager.filter(condition).order_by().values("pk")
+    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+    with connection.cursor() as cursor:
+        sql = cursor.mogrify(sql, params).decode()
+    digest = hashlib.sha256(f"{model._meta.db_table}.{sql}".encode()).hexdigest()[:16]
+    return _set_function(qn(f"iecq_rls_ids_{digest}"), model._meta.pk.rel_db_type(connection), sql)
 
 
 def _kind_paths(model: type[models.Model], kind: str) -> tuple[str, ...]:
@@ -279,9 +297,68 @@ def _inline_term(model: type[models.Model], path: str, kind: str, alias: str, dd
     return None  # a set over a table that grows with the certificates
 
 
+def _inline_public(model: type[models.Model], public: Q, alias: str, ddl: list[str], connection, depth=0) -> str | None:
+    """`model`'s public condition, one `path[__lookup]=constant` (`owner__isnull=True`), as SQL over the row read as
+    `alias`; None when it is anything else.
+
+    A column of the row is compared directly. A path through a foreign key to a directory is `row.fk IN (SELECT
+    f())`, the owner's set of the parent rows that meet the rest of the condition (read once per query, no policy
+    inside: exactly the condition). Through a foreign key to another table it is a scalar subquery on the parent
+    row (`(SELECT <rest> FROM parent p WHERE p.pk = row.fk)`, one index probe), used only where the parent
+    declares the rest of the path as its own public condition: the parent's policy, which applies inside the
+    subquery, then admits every parent row the condition names, so the two agree. A parent row that is not
+    visible or absent gives NULL, which admits nothing: such a parent is not public. `tests/test_rls.py`
+    compares the result with `visibility_q` for every table and kind."""
+    if public.negated or len(public.children) != 1 or not isinstance(public.children[0], tuple):
+        return None
+    qn = connection.ops.quote_name
+    lookup, value = public.children[0]
+    parts = lookup.split("__")
+    operator = parts.pop() if parts[-1] in ("exact", "isnull", "in") and len(parts) > 1 else "exact"
+    first, rest = parts[0], parts[1:]
+    try:
+        field = model._meta.pk if first == "pk" else model._meta.get_field(first)
+    except FieldDoesNotExist:
+        return None
+    if not field.concrete or (field.is_relation and not (field.many_to_one or field.one_to_one)):
+        return None
+    if not rest:
+        column = f"{alias}.{qn(field.column)}"
+        with connection.cursor() as cursor:
+            if operator == "isnull" and isinstance(value, bool):
+                return f"{column} IS {'' if value else 'NOT '}NULL"
+            if operator == "exact" and value is not None:
+                return cursor.mogrify(f"{column} = %s", [field.get_prep_value(value)]).decode()
+            if operator == "in" and isinstance(value, (list, tuple)) and value:
+                values = tuple(field.get_prep_value(v) for v in value)
+                return cursor.mogrify(f"{column} IN %s", [values]).decode()
+        return None
+    parent = field.related_model if field.is_relation else None
+    if parent is None:
+        return None
+    remainder = Q(**{lookup.split("__", 1)[1]: value})
+    if parent._meta.label in DIRECTORIES:
+        name, more = _matching_ids_function(parent, remainder, connection)
+        ddl += more
+        return f"{alias}.{qn(field.column)} IN (SELECT {name}())"
+    parent_tenancy = getattr(parent, "tenancy", None)
+    if depth >= 3 or not isinstance(parent_tenancy, Tenancy) or parent_tenancy.public != remainder:
+        return None
+    inner_alias = qn(f"iecq_rls_q{depth}")
+    inner = _inline_public(parent, remainder, inner_alias, ddl, connection, depth + 1)
+    if inner is None:
+        return None
+    target = field.target_field.column
+    return (  # model metadata and constants only
+        f"(SELECT {inner} FROM {qn(parent._meta.db_table)} {inner_alias} "  # noqa: S608
+        f"WHERE {inner_alias}.{qn(target)} = {alias}.{qn(field.column)})"
+    )
+
+
 def inline_branches(model: type[models.Model], connection) -> tuple[list[str], list[str], list[str]] | None:
     """`rls_q` for a certification body, a manufacturer and a supervisory body as plain SQL over the row's own
-    columns, when the model reaches the tenants only through their paths (no organisation path, no public rows).
+    columns, when the model reaches the tenants only through their paths (no organisation path) and its public
+    rows, if any, by one condition `_inline_public` can say (a laboratory nobody owns, and what belongs to it).
 
     The per-row `SECURITY DEFINER` function is called for every row a query scans (PostgreSQL evaluates a
     policy before any condition that is not leakproof, joins included), about 17 µs a call: a dashboard's GROUP
@@ -292,9 +369,15 @@ def inline_branches(model: type[models.Model], connection) -> tuple[list[str], l
     through a to-many relation (`_inline_term`). Returns the DDL of the set functions, the
     per-kind branches (`is_kind AND (terms)`) and the kinds they cover; None when the function must stay."""
     tenancy: Tenancy = model.tenancy
-    if tenancy.organisation or tenancy.public is not None:
+    if tenancy.organisation or (tenancy.public is not None and not tenancy.public.children):
         return None
     table, qn = model._meta.db_table, connection.ops.quote_name
+    public = None
+    if tenancy.public is not None:  # rows anybody may read: every kind's branch admits them too
+        public_ddl: list[str] = []
+        public = _inline_public(model, tenancy.public, qn(table), public_ddl, connection)
+        if public is None:
+            return None
     statements, branches, kinds = [], [], []
     for kind in INLINE_KINDS:
         terms, ddl = [], []
@@ -305,8 +388,12 @@ def inline_branches(model: type[models.Model], connection) -> tuple[list[str], l
             terms.append(term)
         else:
             statements += ddl
+            if public is not None:
+                terms.append(public)
             branches.append(f"({_is_kind(kind)} AND ({' OR '.join(terms) or 'false'}))")
             kinds.append(kind)
+    if kinds and public is not None:
+        statements += public_ddl
     return (statements, branches, kinds) if kinds else None
 
 
