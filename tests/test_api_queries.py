@@ -133,6 +133,10 @@ def test_every_list_prints_the_same_rows_with_the_short_representation_as_with_d
     ways = {field: how for field, how, _ in plan}
     assert ways["number"] is api_serializers._COLUMN and ways["expires_on"] is api_serializers._COLUMN
     assert ways["manufacturer"] is api_serializers._FOREIGN_KEY_ID and ways["sites"] is api_serializers._AS_DRF
+    from sanctions.api.serializers import AppealSerializer
+
+    plan = api_serializers._representation_plan(api_serializers.introspected_once(AppealSerializer)())
+    assert {field: how for field, how, _ in plan}["decision"] is api_serializers._NESTED
 
 
 @pytest.mark.django_db

@@ -79,26 +79,35 @@ class _IntrospectedOnce:
             plan = self._representation_plan = _representation_plan(self)
         if plan is False or not FAST_REPRESENTATION:
             return super().to_representation(instance)
-        ret = {}
-        for name, how, field in plan:
-            if how is _COLUMN:  # a model column: read it, convert it as the field does
-                value = getattr(instance, field.source)
-                ret[name] = None if value is None else field.to_representation(value)
-            elif how is _FOREIGN_KEY_ID:  # a foreign key shown as its id: the id column, no related row
-                ret[name] = getattr(instance, field)
-            else:  # anything else exactly as DRF's Serializer.to_representation does it
-                try:
-                    attribute = field.get_attribute(instance)
-                except SkipField:
-                    continue
-                check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
-                ret[name] = None if check_for_none is None else field.to_representation(attribute)
-        return ret
+        return _represent(instance, plan)
+
+
+def _represent(instance, plan: list) -> dict:
+    """One row written by its `_representation_plan`."""
+    ret = {}
+    for name, how, field in plan:
+        if how is _COLUMN:  # a model column: read it, convert it as the field does
+            value = getattr(instance, field.source)
+            ret[name] = None if value is None else field.to_representation(value)
+        elif how is _FOREIGN_KEY_ID:  # a foreign key shown as its id: the id column, no related row
+            ret[name] = getattr(instance, field)
+        elif how is _NESTED:  # a related row (selected with the list) written by its serializer's own plan
+            source, nested_plan = field
+            value = getattr(instance, source)
+            ret[name] = None if value is None else _represent(value, nested_plan)
+        else:  # anything else exactly as DRF's Serializer.to_representation does it
+            try:
+                attribute = field.get_attribute(instance)
+            except SkipField:
+                continue
+            check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            ret[name] = None if check_for_none is None else field.to_representation(attribute)
+    return ret
 
 
 # Off only in the test that compares both ways for every list (tests/test_api_queries.py).
 FAST_REPRESENTATION = True
-_COLUMN, _FOREIGN_KEY_ID, _AS_DRF = object(), object(), object()
+_COLUMN, _FOREIGN_KEY_ID, _NESTED, _AS_DRF = object(), object(), object(), object()
 # Fields whose to_representation depends only on the value (no context, no request).
 _VALUE_FIELDS = (
     serializers.CharField,
@@ -121,11 +130,12 @@ def _representation_plan(serializer) -> list | bool:
     DRF's `Serializer.to_representation` asks every field to find its attribute (`Field.get_attribute`: a walk
     over `source_attrs` with callables, mappings and missing-attribute handling) and, for a foreign key, builds a
     `PKOnlyObject` to print its id: a third of a 50-row page of certificates. For a field that is a model
-    column under its own name the walk is one `getattr`; for a foreign key shown as its id it is the id column.
+    column under its own name the walk is one `getattr`; for a foreign key shown as its id it is the id column;
+    a nested serializer of a forward relation (an appeal's decision) writes the related row by its own plan.
     Everything else goes through DRF's own steps, and a serializer that defines its own `to_representation`
     is left to it entirely. The output is the same, key for key (compared for every list in the tests)."""
-    mro = type(serializer).__mro__
-    own = next(c for c in mro[mro.index(_IntrospectedOnce) + 1 :] if "to_representation" in c.__dict__)
+    mro = [c for c in type(serializer).__mro__ if c is not _IntrospectedOnce]
+    own = next(c for c in mro if "to_representation" in c.__dict__)
     if own is not serializers.Serializer:
         return False
     model = getattr(getattr(serializer, "Meta", None), "model", None)
@@ -140,6 +150,14 @@ def _representation_plan(serializer) -> list | bool:
             plan.append((field.field_name, _AS_DRF, field))
         elif column is not None and not column.is_relation and isinstance(field, _VALUE_FIELDS):
             plan.append((field.field_name, _COLUMN, field))
+        elif (
+            column is not None
+            and (column.many_to_one or column.one_to_one)
+            and isinstance(field, serializers.ModelSerializer)
+            and type(field).get_attribute is serializers.Field.get_attribute
+            and (nested_plan := _representation_plan(field))
+        ):  # a nested serializer of a forward relation (an appeal's decision)
+            plan.append((field.field_name, _NESTED, (column.name, nested_plan)))
         elif (
             column is not None
             and column.many_to_one

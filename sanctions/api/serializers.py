@@ -4,6 +4,7 @@ caller sees."""
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -142,8 +143,10 @@ class DecisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_record_type(self, log: TransitionLog) -> str:
-        """`app_label.model`, e.g. `certification.certificate`."""
-        return f"{log.content_type.app_label}.{log.content_type.model}"
+        """`app_label.model`, e.g. `certification.certificate` (from Django's per-process content type cache: a
+        list does not join or build a content type per row)."""
+        content_type = ContentType.objects.get_for_id(log.content_type_id)
+        return f"{content_type.app_label}.{content_type.model}"
 
 
 class AppealableDecisionSerializer(DecisionSerializer):

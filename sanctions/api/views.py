@@ -176,7 +176,7 @@ class AppealViewSet(HistoryMixin, ServiceWriteMixin, ScopedViewSet):
     filterset_class = AppealFilter
     scope_area = "sanctions"
     http_method_names = READ_CREATE
-    list_select_related = ("decision__content_type",)
+    list_select_related = ("decision",)
     create_service = staticmethod(services.appeal_lodge)
     transition_services = services.APPEAL_TRANSITION_SERVICES
 
