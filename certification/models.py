@@ -272,6 +272,13 @@ class Evidence(models.Model):
     """A document uploaded for a stage of an application (MF-02), served only as an attachment to those who see it."""
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="evidence")
+    # The application's CB, copied when the file is stored (an application never changes CB): a CB's evidence
+    # newest first is read from the index (certification_body, id), not by reading every file of every one of its
+    # applications to keep 50 (1,417 rows for a page at a million certificates, docs/performance.md).
+    certification_body = models.ForeignKey(
+        "bodies.CertificationBody", on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        related_name="+", db_index=False,
+    )  # fmt: skip
     stage = models.CharField(_("stage"), max_length=30, choices=A.choices)
     title = models.CharField(_("title"), max_length=200)
     effective_on = models.DateField(_("effective date"))
@@ -285,7 +292,7 @@ class Evidence(models.Model):
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     tenancy = Tenancy(
-        cb="application__certification_body",
+        cb="certification_body",
         manufacturer="application__manufacturer",
         country=("application__certification_body__country", "application__manufacturer__country"),
     )
@@ -295,6 +302,12 @@ class Evidence(models.Model):
         ordering = ["-uploaded_at"]
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
+        indexes = [models.Index(fields=["certification_body", "id"], name="evidence_cb_newest")]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.application_id is not None:
+            self.certification_body_id = self.application.certification_body_id  # never another CB's
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.title} ({self.original_name})"

@@ -244,11 +244,12 @@ def seed_extra(
         for j, (pk, k) in enumerate(zip(applications, chosen, strict=True))
     )  # fmt: skip
     evidence = ids(Evidence, len(applications))
-    table(Evidence, ["id", "application_id", "stage", "title", "effective_on", "file", "storage_name",
-                     "original_name", "content_type", "size", "sha256", "uploaded_by_label", "uploaded_at"]).copy(
-        (pk, a, ApplicationState.SUBMITTED, "Quality manual", today - 60 * day, *_file("evidence", pk),
+    table(Evidence, ["id", "application_id", "certification_body_id", "stage", "title", "effective_on", "file",
+                     "storage_name", "original_name", "content_type", "size", "sha256", "uploaded_by_label",
+                     "uploaded_at"]).copy(
+        (pk, a, cert_cb[k], ApplicationState.SUBMITTED, "Quality manual", today - 60 * day, *_file("evidence", pk),
          "Scale manufacturer submitter", now.isoformat())
-        for pk, a in zip(evidence, applications, strict=True)
+        for pk, a, k in zip(evidence, applications, chosen, strict=True)
     )  # fmt: skip
     log(f"{len(applications)} applications")
 
@@ -264,10 +265,11 @@ def seed_extra(
         for j, (pk, k) in enumerate(zip(pcns, chosen, strict=True))
     )  # fmt: skip
     documents = ids(PCNDocument, len(pcns))
-    table(PCNDocument, ["id", "pcn_id", "title", "file", "storage_name", "original_name", "content_type", "size",
-                        "sha256", "uploaded_by_label", "uploaded_at"]).copy(
-        (pk, p, "Qualification report", *_file("pcn", pk), "Scale manufacturer quality manager", now.isoformat())
-        for pk, p in zip(documents, pcns, strict=True)
+    table(PCNDocument, ["id", "pcn_id", "certification_body_id", "title", "file", "storage_name", "original_name",
+                        "content_type", "size", "sha256", "uploaded_by_label", "uploaded_at"]).copy(
+        (pk, p, cert_cb[k], "Qualification report", *_file("pcn", pk), "Scale manufacturer quality manager",
+         now.isoformat())
+        for pk, p, k in zip(documents, pcns, chosen, strict=True)
     )  # fmt: skip
     log(f"{len(pcns)} process change notifications")
 
@@ -319,9 +321,10 @@ def seed_extra(
         )
         decisions = cur.fetchall()
     evidence_ids = ids(DecisionEvidence, len(decisions))
-    table(DecisionEvidence, ["id", "log_id", "title", "file", "storage_name", "original_name", "content_type",
-                             "size", "sha256", "uploaded_by_label", "uploaded_at"]).copy(
-        (pk, d[0], "Decision record", *_file("decision", pk), "Scale CB decider", d[3].isoformat())
+    table(DecisionEvidence, ["id", "log_id", "certification_body_id", "title", "file", "storage_name",
+                             "original_name", "content_type", "size", "sha256", "uploaded_by_label",
+                             "uploaded_at"]).copy(
+        (pk, d[0], d[1], "Decision record", *_file("decision", pk), "Scale CB decider", d[3].isoformat())
         for pk, d in zip(evidence_ids, decisions, strict=True)
     )  # fmt: skip
     appeal_states = [AppealState.DISMISSED, AppealState.DISMISSED, AppealState.UPHELD, AppealState.ACKNOWLEDGED,

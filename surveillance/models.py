@@ -394,6 +394,12 @@ class PCNDocument(models.Model):
     """Evidence the manufacturer attaches to a PCN."""
 
     pcn = models.ForeignKey(ProcessChangeNotification, on_delete=models.PROTECT, related_name="documents")
+    # The PCN's CB, copied when the document is stored (a PCN never changes CB): a CB's PCN documents newest
+    # first are read from the index (certification_body, id) (docs/performance.md).
+    certification_body = models.ForeignKey(
+        "bodies.CertificationBody", on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        related_name="+", db_index=False,
+    )  # fmt: skip
     title = models.CharField(_("title"), max_length=200)
     file = models.FileField(upload_to="pcn/", max_length=200)
     storage_name = models.CharField(max_length=80, unique=True)
@@ -405,7 +411,7 @@ class PCNDocument(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     tenancy = Tenancy(
-        cb="pcn__certification_body",
+        cb="certification_body",
         manufacturer="pcn__manufacturer",
         country=("pcn__certification_body__country", "pcn__manufacturer__country"),
     )
@@ -413,6 +419,12 @@ class PCNDocument(models.Model):
 
     class Meta:
         ordering = ["-uploaded_at"]
+        indexes = [models.Index(fields=["certification_body", "id"], name="pcn_document_cb_newest")]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pcn_id is not None:
+            self.certification_body_id = self.pcn.certification_body_id  # never another CB's
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.title

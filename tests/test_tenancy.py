@@ -111,3 +111,22 @@ def test_an_inactive_supervisory_body_sees_nothing_of_its_country(world):
     principal = principal_from_membership(membership)
     assert principal.country is None
     assert visible(Manufacturer, principal).count() == 0
+
+
+def test_stored_files_carry_their_parents_cb_whatever_the_caller_sets(world):
+    """Evidence, PCN documents and decision evidence copy their parent's CB on save (the column their CB's
+    lists are read by, newest first): a value set by the caller, another CB's included, is overwritten."""
+    from certification.models import Evidence
+    from iecq.models import DecisionEvidence
+    from surveillance.models import PCNDocument
+
+    for model, parent in ((Evidence, "application"), (PCNDocument, "pcn"), (DecisionEvidence, "log")):
+        row = world.a.records[model]
+        expected = getattr(row, parent).certification_body_id
+        assert expected == world.a.cb.pk, model
+        assert row.certification_body_id == expected, model
+        with scope(SYSTEM):
+            row.certification_body_id = world.b.cb.pk  # a caller's mistake, or a hostile form
+            row.save()
+            row.refresh_from_db()
+        assert row.certification_body_id == world.a.cb.pk, model

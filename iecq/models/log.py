@@ -60,6 +60,12 @@ class DecisionEvidence(models.Model):
     under a server-generated name, readable by whoever sees the decision."""
 
     log = models.ForeignKey(TransitionLog, on_delete=models.PROTECT, related_name="evidence_documents")
+    # The decision's CB, copied from its log row when the file is stored (a log row never changes): a CB's
+    # decision evidence newest first is read from the index (certification_body, id) (docs/performance.md).
+    certification_body = models.ForeignKey(
+        "bodies.CertificationBody", on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        related_name="+", db_index=False,
+    )  # fmt: skip
     title = models.CharField(_("title"), max_length=200)
     file = models.FileField(upload_to="decisions/", max_length=200)
     storage_name = models.CharField(max_length=80, unique=True)
@@ -70,12 +76,18 @@ class DecisionEvidence(models.Model):
     uploaded_by_label = models.CharField(_("uploaded by"), max_length=200)
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    tenancy = Tenancy(cb="log__certification_body", manufacturer="log__manufacturer", country="log__country")
+    tenancy = Tenancy(cb="certification_body", manufacturer="log__manufacturer", country="log__country")
     objects = TenantScopedManager()
 
     class Meta:
         ordering = ["uploaded_at", "id"]
         verbose_name = _("evidence of a decision")
+        indexes = [models.Index(fields=["certification_body", "id"], name="decision_evidence_cb_newest")]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.log_id is not None:
+            self.certification_body_id = self.log.certification_body_id  # never another CB's
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.title
