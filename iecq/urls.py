@@ -3,12 +3,11 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from .api.routing import include_indexed
 from .portal import views as portal_views
 
-api_v1 = ([path("", include("iecq.api.urls"))], "api")
-
 urlpatterns = [
-    path("api/v1/", include(api_v1)),
+    include_indexed("api/v1/", "iecq.api.urls", namespace="api"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
