@@ -456,7 +456,7 @@ def main() -> None:
             )
 
         # (7) a gunicorn worker under sustained load.
-        mixed = verify_paths[:200] + [p for p, _t, _r in tables.values()]
+        mixed = verify_paths[:200] + [p for p, _rows in tables.values()]
         sustained = load([{"name": "mixed", "paths": mixed, "headers": auth, "concurrency": 8, "seconds": 20}])
         peak_worker_kb = max([peak_worker_kb] + [rss_kb(p) for p in worker_pids(server)])
         figure(
