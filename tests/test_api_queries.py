@@ -137,6 +137,11 @@ def test_every_list_prints_the_same_rows_with_the_short_representation_as_with_d
 
     plan = api_serializers._representation_plan(api_serializers.introspected_once(AppealSerializer)())
     assert {field: how for field, how, _ in plan}["decision"] is api_serializers._NESTED
+    from bodies.api.serializers import CertificationBodySerializer
+
+    plan = api_serializers._representation_plan(api_serializers.introspected_once(CertificationBodySerializer)())
+    ways = {field: how for field, how, _ in plan}
+    assert ways["country"] is api_serializers._COUNTRY and ways["created_at"] is api_serializers._DATETIME
 
 
 @pytest.mark.django_db

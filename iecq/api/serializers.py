@@ -3,6 +3,8 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.utils import timezone
+from django_countries.fields import CountryField as CountryModelField
+from django_countries.serializer_fields import CountryField as CountrySerializerField
 from rest_framework import ISO_8601, serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject, RelatedField
@@ -101,6 +103,14 @@ def _represent(instance, plan: list) -> dict:
             zone = zone or timezone.get_current_timezone()  # once per row, not once per field (a context lookup)
             text = value.astimezone(zone).isoformat()
             ret[name] = text[:-6] + "Z" if text.endswith("+00:00") else text
+        elif how is _COUNTRY:  # a country code column shown as its code
+            serializer_field, attname = field
+            code = instance.__dict__.get(attname)
+            if code is None:
+                ret[name] = serializer_field.to_representation(getattr(instance, serializer_field.source))
+                continue
+            normal = _alpha2(serializer_field.countries, code)
+            ret[name] = normal if normal else (None if serializer_field.allow_null else "")
         elif how is _FOREIGN_KEY_ID:  # a foreign key shown as its id: the id column, no related row
             ret[name] = getattr(instance, field)
         elif how is _NESTED:  # a related row (selected with the list) written by its serializer's own plan
@@ -119,7 +129,22 @@ def _represent(instance, plan: list) -> dict:
 
 # Off only in the test that compares both ways for every list (tests/test_api_queries.py).
 FAST_REPRESENTATION = True
-_COLUMN, _DATETIME, _FOREIGN_KEY_ID, _NESTED, _AS_DRF = object(), object(), object(), object(), object()
+_COLUMN, _DATETIME, _COUNTRY, _FOREIGN_KEY_ID, _NESTED, _AS_DRF = (object() for _ in range(6))
+# (id of a Countries instance, stored code) -> (that instance, its normalised code): `Countries.alpha2` reads the
+# translated country table on every call (two context lookups); the answer depends only on the code.
+_ALPHA2: dict[tuple[int, str], tuple[object, str]] = {}
+
+
+def _alpha2(countries, code: str) -> str:
+    key = (id(countries), code)
+    found = _ALPHA2.get(key)
+    if found is None or found[0] is not countries:  # the instance is held, so its id is not reused
+        if len(_ALPHA2) > 10_000:  # a bound, should instances ever be made per request
+            _ALPHA2.clear()
+        found = _ALPHA2[key] = (countries, countries.alpha2(code))
+    return found[1]
+
+
 # Fields whose to_representation depends only on the value (no context, no request).
 _VALUE_FIELDS = (
     serializers.CharField,
@@ -169,6 +194,15 @@ def _representation_plan(serializer) -> list | bool:
             and settings.USE_TZ
         ):
             plan.append((field.field_name, _DATETIME, field))
+        elif (
+            column is not None
+            and isinstance(column, CountryModelField)
+            and not column.multiple
+            and isinstance(field, CountrySerializerField)
+            and not field.name_only
+            and not field.country_dict
+        ):
+            plan.append((field.field_name, _COUNTRY, (field, column.attname)))
         elif column is not None and not column.is_relation and isinstance(field, _VALUE_FIELDS):
             plan.append((field.field_name, _COLUMN, field))
         elif (
