@@ -197,6 +197,13 @@ def _value(key: str, cast: str) -> str:
     return f"(SELECT NULLIF(current_setting('iecq.{key}', true), '')::{cast})"
 
 
+def _sql_of(queryset: models.QuerySet, connection) -> str:
+    """A queryset's SQL with its parameters inlined (model metadata and constants only), for DDL."""
+    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+    with connection.cursor() as cursor:
+        return cursor.mogrify(sql, params).decode()
+
+
 def _ids_function(model: type[models.Model], path: str, key: str, cast: str, connection) -> tuple[str, list[str]]:
     """A set-returning function (the owner's, so no policy applies inside it) of the ids of `model` whose `path`
     equals the session's `key`, and the DDL that creates it."""
@@ -212,9 +219,7 @@ def _ids_function(model: type[models.Model], path: str, key: str, cast: str, con
         # Joining back to the parent table adds nothing but a scan of it (50,000 manufacturers for 948 ids).
         queryset = relation.related_model._base_manager.filter(**{rest: value}).order_by()
         queryset = queryset.values_list(relation.field.attname, flat=True)
-    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
-    with connection.cursor() as cursor:
-        sql = cursor.mogrify(sql, params).decode()
+    sql = _sql_of(queryset, connection)
     return _set_function(name, model._meta.pk.rel_db_type(connection), sql)
 
 
@@ -244,9 +249,7 @@ def _matching_ids_function(model: type[models.Model], condition: Q, connection) 
     directory's public rows: the laboratories nobody owns, their equipment), and the DDL that creates it."""
     qn = connection.ops.quote_name
     queryset = model._base_manager.filter(condition).order_by().values("pk")
-    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
-    with connection.cursor() as cursor:
-        sql = cursor.mogrify(sql, params).decode()
+    sql = _sql_of(queryset, connection)
     digest = hashlib.sha256(f"{model._meta.db_table}.{sql}".encode()).hexdigest()[:16]
     return _set_function(qn(f"iecq_rls_ids_{digest}"), model._meta.pk.rel_db_type(connection), sql)
 
@@ -412,9 +415,7 @@ def policy_statements(model: type[models.Model], connection) -> list[str]:
     table = model._meta.db_table
     qn = connection.ops.quote_name
     queryset = model._base_manager.filter(rls_q(model)).order_by().values("pk")
-    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
-    with connection.cursor() as cursor:
-        sql = cursor.mogrify(sql, params).decode()
+    sql = _sql_of(queryset, connection)
     # The row being checked stands in for its table wherever the query reads it from the top (the main
     # query and the subqueries of to-many paths), so new rows of INSERT and UPDATE are judged as they will be.
     own_from = re.compile(rf"FROM {re.escape(qn(table))}(?: (U\d+))?(?=[ )]|$)")
