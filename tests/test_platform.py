@@ -154,3 +154,14 @@ def test_postgresql_connections_run_without_jit_unless_the_url_says_otherwise():
     assert (
         "OPTIONS" not in database("sqlite:///x.sqlite3") or "options" not in database("sqlite:///x.sqlite3")["OPTIONS"]
     )
+
+
+@pytest.mark.django_db
+def test_the_benchmarks_floor_views_are_not_served_outside_the_bench_settings(client):
+    """`/__bench__/rows/<table>/` reads any table's rows as system work (iecq/bench_views.py): it exists only under
+    iecq.settings.bench. Under every other settings module the URLs are not mounted at all."""
+    assert not getattr(settings, "IECQ_BENCH_VIEWS", False)
+    for path in ("/__bench__/rows/certification_certificate/?ids=1", "/__bench__/floor/", "/__bench__/dashboard/FR/"):
+        assert client.get(path).status_code == 404, path
+    production = (Path(settings.BASE_DIR) / "iecq" / "settings" / "production.py").read_text()
+    assert "IECQ_BENCH_VIEWS" not in production and "settings.bench" not in production
