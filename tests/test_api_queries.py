@@ -132,11 +132,15 @@ def test_every_list_prints_the_same_rows_with_the_short_representation_as_with_d
     plan = api_serializers._representation_plan(api_serializers.introspected_once(CertificateSerializer)())
     ways = {field: how for field, how, _ in plan}
     assert ways["number"] is api_serializers._COLUMN and ways["expires_on"] is api_serializers._COLUMN
-    assert ways["manufacturer"] is api_serializers._FOREIGN_KEY_ID and ways["sites"] is api_serializers._AS_DRF
+    assert ways["manufacturer"] is api_serializers._FOREIGN_KEY_ID and ways["sites"] is api_serializers._LISTED
+    assert ways["mark_allowed"] is api_serializers._ATTRIBUTE  # a model property
+    assert api_serializers._shared_plan(api_serializers.introspected_once(CertificateSerializer)) is not None
     from sanctions.api.serializers import AppealSerializer
 
     plan = api_serializers._representation_plan(api_serializers.introspected_once(AppealSerializer)())
     assert {field: how for field, how, _ in plan}["decision"] is api_serializers._NESTED
+    # its decision's record type is a method of the serializer, which might read the request: planned per request
+    assert api_serializers._shared_plan(api_serializers.introspected_once(AppealSerializer)) is None
     from bodies.api.serializers import CertificationBodySerializer
 
     plan = api_serializers._representation_plan(api_serializers.introspected_once(CertificationBodySerializer)())
@@ -184,3 +188,71 @@ def test_an_unfiltered_list_skips_the_filterset_and_answers_the_same(world, monk
     built.clear()
     filtered = readers["operator"].get(reverse("api:certificate-list"), {"page_size": 50, "state": "nonsense"})
     assert filtered.status_code == 400 and built  # a filter's value is still validated by the filterset
+
+
+@pytest.mark.django_db
+def test_the_related_ids_read_with_the_page_equal_those_read_after_it(world, monkeypatch):
+    """On PostgreSQL a list reads its to-many ids in the page's own query (`with_listed_ids`, one query in all);
+    elsewhere one query per relation follows the page (`attach_listed_ids`). Both give the same bodies, as the
+    operator and as a CB, for every list that shows such a relation."""
+    import iecq.api.viewsets as api_viewsets
+    from tests.conftest import token_client
+
+    with scope(system_principal("listed ids test data")):
+        seed_scale(120)
+    readers = {"operator": world.operator_api(), "cb": token_client(world.a.tokens["cb"][0])}
+    compared = 0
+    for name in ("api:certificate-list", "api:application-list", "api:certification-body-list", "api:sample-list"):
+        for reader, client in readers.items():
+            bodies, counts = [], []
+            for in_query in (True, False):
+                monkeypatch.setattr(api_viewsets, "LISTED_IDS_IN_QUERY", in_query)
+                with CaptureQueriesContext(connection) as ctx:
+                    response = client.get(reverse(name), {"page_size": 50})
+                assert response.status_code == 200, (name, reader, response.content[:200])
+                bodies.append(response.json())
+                counts.append(len(ctx.captured_queries))
+            assert bodies[0] == bodies[1], (name, reader)
+            assert counts[0] < counts[1], (name, reader, counts)  # the page's query carries the ids
+            compared += sum(1 for row in bodies[0]["results"] for key in row if isinstance(row[key], list) and row[key])
+    assert compared > 100, compared
+
+
+def test_a_plain_attribute_is_read_directly_and_anything_else_is_left_to_drf():
+    """`_ATTRIBUTE` fields (a property, a related row's column) are read with getattr; a None on the way, a method
+    or an exception goes to DRF's own `get_attribute`, which knows what each means."""
+    from types import SimpleNamespace
+
+    from django.core.exceptions import ObjectDoesNotExist
+
+    import iecq.api.serializers as api_serializers
+
+    class Row:
+        certificate = SimpleNamespace(number="IECQ-1")
+        empty = None
+
+        @property
+        def missing(self):
+            raise ObjectDoesNotExist
+
+        def method(self):
+            return "called"
+
+    read = api_serializers._plain_attribute
+    assert read(Row(), ["certificate", "number"]) == "IECQ-1"
+    assert read(Row(), ["empty"]) is None  # a None at the end is a value
+    unplain = api_serializers._UNPLAIN
+    assert read(Row(), ["empty", "number"]) is unplain
+    assert read(Row(), ["method"]) is unplain
+    assert read(Row(), ["missing"]) is unplain
+    assert read(Row(), ["nothing"]) is unplain
+
+
+def test_a_shared_plan_holds_no_request():
+    """A plan made once per class holds fields of a serializer made without context, never a request's."""
+    import iecq.api.serializers as api_serializers
+    from certification.api.serializers import CertificateSerializer
+
+    plan = api_serializers._shared_plan(api_serializers.introspected_once(CertificateSerializer))
+    fields = [field[1] if isinstance(field, tuple) else field for _name, _how, field in plan]
+    assert fields and all(getattr(field, "context", {}) == {} for field in fields if hasattr(field, "context"))

@@ -10,7 +10,7 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject, RelatedField
 from rest_framework.settings import api_settings
 
-from .fields import ListedPrimaryKeyRelatedField
+from .fields import ListedManyRelatedField, ListedPrimaryKeyRelatedField, listed_attr
 
 
 class ProblemErrorSerializer(serializers.Serializer):
@@ -81,16 +81,19 @@ class _IntrospectedOnce:
     def to_representation(self, instance):
         plan = self.__dict__.get("_representation_plan")
         if plan is None:
-            plan = self._representation_plan = _representation_plan(self)
+            shared = _shared_plan(type(self))
+            plan = self._representation_plan = shared if shared is not None else _representation_plan(self)
         if plan is False or not FAST_REPRESENTATION:
             return super().to_representation(instance)
-        return _represent(instance, plan)
+        zone = self.__dict__.get("_zone")
+        if zone is None:  # read once per serializer (a page), not per datetime: it cannot change within a response
+            zone = self._zone = timezone.get_current_timezone()
+        return _represent(instance, plan, zone)
 
 
-def _represent(instance, plan: list) -> dict:
-    """One row written by its `_representation_plan`."""
+def _represent(instance, plan: list, zone) -> dict:
+    """One row written by its `_representation_plan`, its datetimes in the time zone `zone`."""
     ret = {}
-    zone = None
     for name, how, field in plan:
         if how is _COLUMN:  # a model column: read it, convert it as the field does
             value = getattr(instance, field.source)
@@ -100,7 +103,6 @@ def _represent(instance, plan: list) -> dict:
             if value is None or value.tzinfo is None:
                 ret[name] = None if value is None else field.to_representation(value)
                 continue
-            zone = zone or timezone.get_current_timezone()  # once per row, not once per field (a context lookup)
             text = value.astimezone(zone).isoformat()
             ret[name] = text[:-6] + "Z" if text.endswith("+00:00") else text
         elif how is _COUNTRY:  # a country code column shown as its code
@@ -113,10 +115,16 @@ def _represent(instance, plan: list) -> dict:
             ret[name] = normal if normal else (None if serializer_field.allow_null else "")
         elif how is _FOREIGN_KEY_ID:  # a foreign key shown as its id: the id column, no related row
             ret[name] = getattr(instance, field)
+        elif how is _LISTED:  # a to-many relation's ids, as the list view attached them (attach_listed_ids)
+            source, many_field = field
+            ids = instance.__dict__.get(source)
+            ret[name] = ids if ids is not None else many_field.to_representation(many_field.get_attribute(instance))
         elif how is _NESTED:  # a related row (selected with the list) written by its serializer's own plan
             source, nested_plan = field
             value = getattr(instance, source)
-            ret[name] = None if value is None else _represent(value, nested_plan)
+            ret[name] = None if value is None else _represent(value, nested_plan, zone)
+        elif how is _ATTRIBUTE and (value := _plain_attribute(instance, field.source_attrs)) is not _UNPLAIN:
+            ret[name] = None if value is None else field.to_representation(value)
         else:  # anything else exactly as DRF's Serializer.to_representation does it
             try:
                 attribute = field.get_attribute(instance)
@@ -127,9 +135,56 @@ def _represent(instance, plan: list) -> dict:
     return ret
 
 
+def _plain_attribute(instance, attrs: list[str]):
+    """The value at the end of `attrs` when every step is a plain attribute of a row (a model property, a related
+    row's column), else `_UNPLAIN`: a missing or None step, a callable or an exception is left to DRF's own
+    `Field.get_attribute`, which calls methods, catches `ObjectDoesNotExist` and applies defaults."""
+    value = instance
+    try:
+        for attr in attrs:
+            if value is None or callable(value):
+                return _UNPLAIN
+            value = getattr(value, attr)
+    except Exception:  # DRF decides what each exception means, on its own path
+        return _UNPLAIN
+    return _UNPLAIN if callable(value) else value
+
+
 # Off only in the test that compares both ways for every list (tests/test_api_queries.py).
 FAST_REPRESENTATION = True
-_COLUMN, _DATETIME, _COUNTRY, _FOREIGN_KEY_ID, _NESTED, _AS_DRF = (object() for _ in range(6))
+_COLUMN, _DATETIME, _COUNTRY, _FOREIGN_KEY_ID, _NESTED, _LISTED, _ATTRIBUTE, _AS_DRF, _UNPLAIN = (
+    object() for _ in range(9)
+)
+# The steps above that use nothing of the request: a plan made only of them is made once per class.
+_CONTEXT_FREE = (_COLUMN, _DATETIME, _COUNTRY, _FOREIGN_KEY_ID, _LISTED, _ATTRIBUTE)
+_SHARED_PLANS: dict[type, list | bool] = {}
+
+
+def _shared_plan(serializer_class: type) -> list | None:
+    """The representation plan of `serializer_class`, made once for the class when none of its steps reads the
+    serializer's context (the request): a list request then builds no field at all. DRF builds and binds every
+    field of the serializer per request, only for the plan to read their arguments; the fields a context-free
+    plan holds belong to an instance made without context, so no request is kept past its response. None when
+    some step needs the request's own fields (the plan is then made per serializer, as before)."""
+    found = _SHARED_PLANS.get(serializer_class)
+    if found is None:
+        plan = _representation_plan(serializer_class())
+        found = _SHARED_PLANS[serializer_class] = plan if plan is not False and _context_free(plan) else False
+    return found or None
+
+
+def _context_free(plan: list) -> bool:
+    return all(_step_context_free(how, field) for _name, how, field in plan)
+
+
+def _step_context_free(how: object, field: object) -> bool:
+    if how is _NESTED:
+        return _context_free(field[1])
+    if how in (_COLUMN, _DATETIME, _ATTRIBUTE):  # DRF's own field classes; one of ours might read the context
+        return type(field).to_representation.__module__.startswith("rest_framework.")
+    return how in _CONTEXT_FREE
+
+
 # (id of a Countries instance, stored code) -> (that instance, its normalised code): `Countries.alpha2` reads the
 # translated country table on every call (two context lookups); the answer depends only on the code.
 _ALPHA2: dict[tuple[int, str], tuple[object, str]] = {}
@@ -169,7 +224,7 @@ def _representation_plan(serializer) -> list | bool:
     `PKOnlyObject` to print its id: a third of a 50-row page of certificates. For a field that is a model
     column under its own name the walk is one `getattr`; for a foreign key shown as its id it is the id column;
     a nested serializer of a forward relation (an appeal's decision) writes the related row by its own plan; an
-    aware datetime is converted to the current time zone read once per row (DRF reads it for every datetime); a
+    aware datetime is converted to the current time zone read once per page (DRF reads it for every datetime); a
     country column is printed from its stored code, normalised once per code (`_alpha2`).
     Everything else goes through DRF's own steps, and a serializer that defines its own `to_representation`
     is left to it entirely. The output is the same, key for key (compared for every list in the tests)."""
@@ -185,7 +240,14 @@ def _representation_plan(serializer) -> list | bool:
     for field in serializer._readable_fields:
         column = columns.get(field.source) if len(field.source_attrs) == 1 else None
         as_usual = type(field).get_attribute in (serializers.Field.get_attribute, RelatedField.get_attribute)
-        if not as_usual:
+        if (
+            type(field) is ListedManyRelatedField
+            and type(field.child_relation) is ListedPrimaryKeyRelatedField
+            and field.child_relation.pk_field is None
+            and len(field.source_attrs) == 1
+        ):  # a to-many relation's ids as attached by the list view (plain ints); else read as DRF does
+            plan.append((field.field_name, _LISTED, (listed_attr(field.source), field)))
+        elif not as_usual:
             plan.append((field.field_name, _AS_DRF, field))
         elif (
             column is not None
@@ -221,6 +283,11 @@ def _representation_plan(serializer) -> list | bool:
             and field.pk_field is None
         ):
             plan.append((field.field_name, _FOREIGN_KEY_ID, column.attname))
+
+        elif (
+            isinstance(field, _VALUE_FIELDS) and field.source != "*" and (column is None or not column.is_relation)
+        ):  # a property of the row, or a column of a related row (`source="certificate.number"`)
+            plan.append((field.field_name, _ATTRIBUTE, field))
         else:
             plan.append((field.field_name, _AS_DRF, field))
     return plan

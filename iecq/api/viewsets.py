@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import models
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connections, models
+from django.db.models import OuterRef
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -161,15 +163,52 @@ class PrefetchMixin:
     list_prefetch_related: ClassVar[tuple[str, ...]] = ()
 
     def paginate_queryset(self, queryset):
+        if self.list_prefetch_related and LISTED_IDS_IN_QUERY and connections[queryset.db].vendor == "postgresql":
+            return super().paginate_queryset(with_listed_ids(queryset, self.list_prefetch_related, self.principal))
         page = super().paginate_queryset(queryset)
         if page and self.list_prefetch_related:
             attach_listed_ids(page, self.list_prefetch_related, self.principal)
         return page
 
 
+# Off only in the test that compares both ways (tests/test_api_queries.py); SQLite always takes attach_listed_ids.
+LISTED_IDS_IN_QUERY = True
+
+
+def _listed_links(model: type[models.Model], name: str, principal: Principal) -> tuple[models.QuerySet, str, str]:
+    """The link rows of `model`'s many-to-many relation `name` whose related row the principal sees, and the
+    names of the link table's owner and related columns."""
+    field = model._meta.get_field(name)
+    if not field.many_to_many or not field.concrete:
+        raise ValueError(f"{model.__name__}.{name} is not a many-to-many field of the model.")
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    links = field.remote_field.through._base_manager.all()
+    manager = field.related_model._default_manager
+    if hasattr(manager, "visible_to"):
+        links = links.filter(**{f"{target}__in": manager.visible_to(principal).values("pk")})
+    return links, f"{source}_id", f"{target}_id"
+
+
+def with_listed_ids(queryset: models.QuerySet, relations: tuple[str, ...], principal: Principal) -> models.QuerySet:
+    """`queryset` whose rows carry, for each many-to-many relation named, the ids of the related rows the principal
+    sees, ascending (`listed_attr`), read by the rows' own query: `ARRAY(SELECT …)` per row (PostgreSQL).
+
+    What `attach_listed_ids` does in a query per relation after the page, in the page's query: no more round
+    trips, and no list of the page's ids to send back. PostgreSQL evaluates these columns only for the rows the
+    page returns (after the sort and the limit); each is an index probe of the link table."""
+    annotations = {}
+    for name in relations:
+        links, source, target = _listed_links(queryset.model, name, principal)
+        ids = links.filter(**{source: OuterRef("pk")}).order_by(target).values(target)
+        annotations[listed_attr(name)] = ArraySubquery(ids)
+    return queryset.annotate(**annotations)
+
+
 def attach_listed_ids(rows: list[models.Model], relations: tuple[str, ...], principal: Principal) -> None:
     """Put on each row, for each many-to-many relation named, the ids of its related rows the principal sees, in
-    ascending order, as a plain list (`listed_attr`) that `ListedPrimaryKeyRelatedField` reads.
+    ascending order, as a plain list (`listed_attr`) that `ListedPrimaryKeyRelatedField` reads. One query per
+    relation after the page: the way of databases other than PostgreSQL (`with_listed_ids` reads them with the
+    page there).
 
     The ids come from the relation's link table alone, limited to the related rows the principal sees. A
     prefetch of the related objects (what Django's `prefetch_related` does) read and built every related row,
@@ -178,16 +217,9 @@ def attach_listed_ids(rows: list[models.Model], relations: tuple[str, ...], prin
     model = type(rows[0])
     pks = [row.pk for row in rows]
     for name in relations:
-        field = model._meta.get_field(name)
-        if not field.many_to_many or not field.concrete:
-            raise ValueError(f"{model.__name__}.{name} is not a many-to-many field of the model.")
-        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
-        links = field.remote_field.through._base_manager.filter(**{f"{source}__in": pks})
-        manager = field.related_model._default_manager
-        if hasattr(manager, "visible_to"):
-            links = links.filter(**{f"{target}__in": manager.visible_to(principal).values("pk")})
+        links, source, target = _listed_links(model, name, principal)
         listed: dict[Any, list] = {pk: [] for pk in pks}
-        for owner, related in links.order_by(f"{target}_id").values_list(f"{source}_id", f"{target}_id"):
+        for owner, related in links.filter(**{f"{source}__in": pks}).order_by(target).values_list(source, target):
             listed[owner].append(related)
         for row in rows:
             setattr(row, listed_attr(name), listed[row.pk])
