@@ -54,6 +54,13 @@ class TransitionLog(models.Model):
     def __str__(self) -> str:
         return f"{self.object_repr}: {self.source} → {self.target} by {self.actor_label}"
 
+    @property
+    def record_type(self) -> str:
+        """`app_label.model` of the record, e.g. `certification.certificate` (from Django's per-process content
+        type cache: a list of decisions neither joins nor builds a content type per row)."""
+        content_type = ContentType.objects.get_for_id(self.content_type_id)
+        return f"{content_type.app_label}.{content_type.model}"
+
 
 class DecisionEvidence(models.Model):
     """A document supporting a logged decision (a suspension's evidence, say): checked by content, stored

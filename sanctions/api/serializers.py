@@ -4,7 +4,6 @@ caller sees."""
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -120,7 +119,9 @@ class SuspensionRequestWriteSerializer(serializers.ModelSerializer):
 class DecisionSerializer(serializers.ModelSerializer):
     """A logged decision: what was decided about which record, by whom, when and why."""
 
-    record_type = serializers.SerializerMethodField()
+    record_type = serializers.CharField(
+        read_only=True, help_text="`app_label.model` of the record, e.g. `certification.certificate`."
+    )
     record_id = serializers.IntegerField(source="object_id", read_only=True)
     record = serializers.CharField(source="object_repr", read_only=True)
     decided_by = serializers.CharField(source="actor_label", read_only=True)
@@ -141,12 +142,6 @@ class DecisionSerializer(serializers.ModelSerializer):
             "reason",
         ]
         read_only_fields = fields
-
-    def get_record_type(self, log: TransitionLog) -> str:
-        """`app_label.model`, e.g. `certification.certificate` (from Django's per-process content type cache: a
-        list does not join or build a content type per row)."""
-        content_type = ContentType.objects.get_for_id(log.content_type_id)
-        return f"{content_type.app_label}.{content_type.model}"
 
 
 class AppealableDecisionSerializer(DecisionSerializer):
