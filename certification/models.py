@@ -87,6 +87,7 @@ class Application(FSMModelMixin, models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("application")
+        indexes = [models.Index(fields=["certification_body", "id"], name="application_cb_id_idx")]  # newest first
 
     def __str__(self) -> str:
         return self.reference

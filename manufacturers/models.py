@@ -72,7 +72,10 @@ class Engagement(models.Model):
     class Meta:
         ordering = ["-since"]
         constraints = [models.UniqueConstraint(fields=["manufacturer", "certification_body"], name="engagement_unique")]
-        indexes = [models.Index(fields=["certification_body", "manufacturer"], name="engagement_cb_clients")]
+        indexes = [
+            models.Index(fields=["certification_body", "manufacturer"], name="engagement_cb_clients"),
+            models.Index(fields=["certification_body", "id"], name="engagement_cb_id_idx"),  # a CB's newest first
+        ]
 
     def __str__(self) -> str:
         return f"{self.manufacturer} ↔ {self.certification_body}"

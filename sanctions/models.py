@@ -307,6 +307,7 @@ class DefectReport(FSMModelMixin, models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("defect report")
+        indexes = [models.Index(fields=["certification_body", "id"], name="defect_cb_id_idx")]  # a CB's newest first
 
     def __str__(self) -> str:
         return f"Defect: {self.component}"

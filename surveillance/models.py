@@ -203,6 +203,7 @@ class ProductSample(FSMModelMixin, models.Model):
     class Meta:
         ordering = ["-taken_on"]
         verbose_name = _("product sample")
+        indexes = [models.Index(fields=["certification_body", "id"], name="sample_cb_id_idx")]  # a CB's newest first
 
     def __str__(self) -> str:
         return f"{self.description} ({self.taken_on})"
@@ -335,6 +336,7 @@ class Complaint(models.Model):
         ordering = ["-received_on"]
         verbose_name = _("complaint or field failure")
         verbose_name_plural = _("complaints and field failures")
+        indexes = [models.Index(fields=["certification_body", "id"], name="complaint_cb_id_idx")]  # newest first
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from {self.source} ({self.received_on})"
@@ -365,6 +367,7 @@ class ProcessChangeNotification(FSMModelMixin, models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("process change notification")
+        indexes = [models.Index(fields=["certification_body", "id"], name="pcn_cb_id_idx")]  # a CB's newest first
 
     def __str__(self) -> str:
         return f"PCN: {self.title}"
