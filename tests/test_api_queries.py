@@ -259,3 +259,19 @@ def test_a_shared_plan_holds_no_request():
     plan = api_serializers._shared_plan(api_serializers.introspected_once(CertificateSerializer))
     fields = [field[1] if isinstance(field, tuple) else field for _name, _how, field in plan]
     assert fields and all(getattr(field, "context", {}) == {} for field in fields if hasattr(field, "context"))
+
+
+def test_a_list_loads_of_its_related_rows_only_the_columns_it_prints():
+    """Suspension requests print their certificate's number and their supervisory body's name: the list loads
+    those two columns of the related rows, and every column of its own. A list whose plan includes something that
+    might read any column (a method, a nested serializer) loads its related rows whole."""
+    from iecq.api.serializers import introspected_once, related_columns
+    from sanctions.api.serializers import AppealSerializer, CARSerializer, SuspensionRequestSerializer
+    from sanctions.models import Appeal, CertificateSuspensionRequest, CorrectiveActionRequest
+
+    relations = ("certificate", "supervisory_body")
+    paths = related_columns(introspected_once(SuspensionRequestSerializer), CertificateSuspensionRequest, relations)
+    assert [path for path in paths if "__" in path] == ["certificate__number", "supervisory_body__name"]
+    assert {f.name for f in CertificateSuspensionRequest._meta.concrete_fields} <= set(paths)
+    assert related_columns(introspected_once(CARSerializer), CorrectiveActionRequest, ("certificate",)) is None
+    assert related_columns(introspected_once(AppealSerializer), Appeal, ("decision",)) is None

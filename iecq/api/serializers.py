@@ -173,6 +173,54 @@ def _shared_plan(serializer_class: type) -> list | None:
     return found or None
 
 
+_RELATED_COLUMNS: dict[tuple[type, tuple[str, ...]], list[str] | None] = {}
+
+
+def related_columns(serializer_class: type, model: type, relations: tuple[str, ...]) -> list[str] | None:
+    """`only()` paths for a list that selects `relations` with its rows: every column of the row, and of each
+    related row only the columns the list prints (`source="certificate.number"`). A related row has a dozen or
+    more columns; building it whole, for one of them, was most of a page of suspension requests.
+
+    None (load everything) unless the serializer's plan is made once per class and says what it reads: a
+    property of the row or a method might read any column of a related row, and a column left out would cost a
+    query per row (tests/test_api_queries.py counts them). A relation printed some other way (a nested
+    serializer) is loaded whole."""
+    key = (serializer_class, relations)
+    if key not in _RELATED_COLUMNS:
+        _RELATED_COLUMNS[key] = _related_columns(serializer_class, model, relations)
+    return _RELATED_COLUMNS[key]
+
+
+def _related_columns(serializer_class: type, model: type, relations: tuple[str, ...]) -> list[str] | None:
+    plan = _shared_plan(serializer_class) if issubclass(serializer_class, _IntrospectedOnce) else None
+    if plan is None:
+        return None
+    used: dict[str, set[str] | None] = {name: set() for name in relations}
+    for _name, how, field in plan:
+        if how is _ATTRIBUTE:
+            attrs = field.source_attrs
+            if len(attrs) == 1:  # a property of the row: what it reads is unknown
+                return None
+            if attrs[0] not in used or used[attrs[0]] is None:
+                continue
+            target = model._meta.get_field(attrs[0]).related_model
+            column = next((f for f in target._meta.concrete_fields if f.name == attrs[1]), None)
+            if len(attrs) == 2 and column is not None and not column.is_relation:
+                used[attrs[0]].add(attrs[1])
+            else:
+                used[attrs[0]] = None
+        elif how is _NESTED and field[0] in used:
+            used[field[0]] = None
+    paths = [f.name for f in model._meta.concrete_fields]
+    restricted = False
+    for name, columns in used.items():
+        if not columns:  # loaded whole: name none of its columns
+            continue
+        restricted = True
+        paths.extend(f"{name}__{column}" for column in sorted(columns))
+    return paths if restricted else None
+
+
 def _context_free(plan: list) -> bool:
     return all(_step_context_free(how, field) for _name, how, field in plan)
 

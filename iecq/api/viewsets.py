@@ -24,7 +24,13 @@ from ..tenancy import scope_enter, scope_exit
 from ..transitions import declared_transitions
 from .fields import listed_attr
 from .idempotency import IdempotentPostMixin
-from .serializers import ProblemSerializer, TransitionLogEntrySerializer, TransitionRequestSerializer, introspected_once
+from .serializers import (
+    ProblemSerializer,
+    TransitionLogEntrySerializer,
+    TransitionRequestSerializer,
+    introspected_once,
+    related_columns,
+)
 
 PROBLEM_RESPONSES = {
     400: OpenApiResponse(ProblemSerializer, description="Invalid input (problem details)."),
@@ -106,6 +112,10 @@ class ScopedViewSet(PrincipalScopedAPIView, mixins.ListModelMixin, mixins.Retrie
         qs = visible(self.model, self.principal)
         if self.list_select_related:
             qs = qs.select_related(*self.list_select_related)
+            if self.action == "list":  # of each related row, only the columns the list prints
+                columns = related_columns(self.get_serializer_class(), self.model, self.list_select_related)
+                if columns:
+                    qs = qs.only(*columns)
         return qs
 
     def get_serializer_class(self):
