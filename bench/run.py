@@ -113,9 +113,15 @@ def probe(kind: str, *args: str) -> None:
         from weasyprint import HTML
 
         from certification.pdf import render_certificate_pdf
+        from certification.selectors import DOCUMENT_PREFETCH, DOCUMENT_RELATED
 
         with scope(system_principal("benchmark")):
-            certs = list(Certificate.objects.order_by("?")[:20])
+            # Loaded as every PDF is (downloads, batches): with what the page prints (certification.selectors).
+            certs = list(
+                Certificate.objects.order_by("?")
+                .select_related(*DOCUMENT_RELATED)
+                .prefetch_related(*DOCUMENT_PREFETCH)[:20]
+            )
 
             def one_line():
                 HTML(string="<p>IECQ</p>").write_pdf()

@@ -53,20 +53,35 @@ def qr_code_data_uri(url: str) -> str:
     return segno.make(url, error="m").png_data_uri(scale=1)
 
 
-def certificate_html(certificate: Certificate, *, language: str = "en") -> str:
-    """The HTML of the certificate PDF, read inside the caller's scope (the selector checked visibility)."""
+# Where the QR code goes in the HTML until the PDF is rendered. The code is a function of the verification address,
+# which the page prints beside it, so the HTML without it still holds everything printed (the stored copy's key);
+# a download of a stored copy does not draw it (a few milliseconds of mask selection). User text is escaped by the
+# template, so it cannot contain this attribute.
+_QR_SLOT = 'src="data:,iecq-qr-code"'
+
+
+def certificate_html(certificate: Certificate, *, language: str = "en", qr: bool = True) -> str:
+    """The HTML of the certificate PDF, read inside the caller's scope (the selector checked visibility); with
+    `qr=False`, the QR code left out (`_QR_SLOT`), as the stored copy's key is computed."""
     url = verification_url(certificate)
-    return render_html(
+    html = render_html(
         TEMPLATE,
         {
             "certificate": certificate,
             "sites": list(certificate.sites.all()),
             "technologies": [t.name for t in certificate.technologies.all()],
             "verify_url": url,
-            "qr_data_uri": qr_code_data_uri(url),
+            "qr_slot": _QR_SLOT,
             "language": language,
         },
     )
+    return _with_qr(html, url) if qr else html
+
+
+def _with_qr(html: str, url: str) -> str:
+    if _QR_SLOT not in html:
+        raise ValueError("The certificate template has no QR code slot.")
+    return html.replace(_QR_SLOT, f'src="{qr_code_data_uri(url)}"', 1)
 
 
 def render_certificate_pdf(certificate: Certificate, *, language: str = "en") -> bytes:
@@ -89,12 +104,12 @@ def stored_pdf_name(certificate: Certificate, html: str, *, language: str) -> st
 
 def certificate_pdf(certificate: Certificate, *, language: str = "en") -> bytes:
     """The PDF of one certificate: the stored copy if what it prints is unchanged, else rendered and stored."""
-    html = certificate_html(certificate, language=language)
+    html = certificate_html(certificate, language=language, qr=False)
     name = stored_pdf_name(certificate, html, language=language)
     pdf = _read_stored(name)
     if pdf is not None:
         return pdf
-    pdf = html_to_pdf(html, stylesheet=STYLESHEET)
+    pdf = html_to_pdf(_with_qr(html, verification_url(certificate)), stylesheet=STYLESHEET)
     _store(name, pdf)
     return pdf
 

@@ -25,6 +25,7 @@ from . import services
 from .choices import PdfBatchState as S
 from .models import Certificate, CertificatePdfBatch
 from .pdf import certificate_pdf
+from .selectors import DOCUMENT_PREFETCH, DOCUMENT_RELATED
 
 logger = logging.getLogger(__name__)
 CHUNK = 50  # certificates read (and progress saved) at a time
@@ -78,10 +79,10 @@ def _write_zip(actor: Principal, batch: CertificatePdfBatch, target) -> int:
             chunk = list(
                 visible(Certificate, actor)
                 .filter(pk__in=ids[start : start + CHUNK])
-                .select_related("manufacturer", "certification_body", "scheme")
+                .select_related(*DOCUMENT_RELATED)
                 .order_by("number")
             )
-            prefetch_related_objects(chunk, "sites", "technologies")
+            prefetch_related_objects(chunk, *DOCUMENT_PREFETCH)
             for cert in chunk:
                 archive.writestr(zip_member_name(cert), certificate_pdf(cert, language=batch.language))
                 done += 1

@@ -50,6 +50,7 @@ from .models import (
     cb_decider,
 )
 from .pdf import certificate_pdf
+from .selectors import certificate_for_document
 
 # The qualification path in order (MF-01); "QMS not accepted" takes the place of "QMS accepted" when it applies.
 STAGE_PATH = [
@@ -525,7 +526,7 @@ class CertificatePdfView(PrincipalMixin, LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         try:
-            cert = get_visible(Certificate, self.principal, pk)
+            cert = certificate_for_document(self.principal, pk)
         except NotFound:
             raise Http404 from None
         response = HttpResponse(certificate_pdf(cert, language=get_language()), content_type="application/pdf")

@@ -62,6 +62,46 @@ def test_a_second_download_serves_the_stored_pdf(world, renders):
 
 
 @pytest.mark.req("CE-03")
+def test_the_rendered_pdf_has_its_qr_code_and_a_stored_copy_is_served_without_drawing_it(world, renders, monkeypatch):
+    """The QR code is drawn into the HTML that is rendered; the stored copy's key is the HTML without it (the code
+    is a function of the verification address printed beside it), so serving the stored copy draws no code."""
+    cert = world.a.records[Certificate]
+    client = portal(world)
+    first = download(client, cert)
+    assert len(renders) == 1 and 'src="data:image/png;base64,' in renders[0]
+    assert certificate_pdf_module._QR_SLOT not in renders[0]
+    with scope(SYSTEM):
+        keyed = certificate_pdf_module.certificate_html(cert, language="en", qr=False)
+    assert certificate_pdf_module._QR_SLOT in keyed and certificate_pdf_module.verification_url(cert) in keyed
+
+    def no_drawing(url):
+        raise AssertionError("a stored copy was served by drawing its QR code")
+
+    monkeypatch.setattr(certificate_pdf_module, "qr_code_data_uri", no_drawing)
+    assert download(client, cert) == first and len(renders) == 1
+
+
+def test_a_certificate_is_read_for_its_document_in_three_queries_and_only_where_visible(
+    world, django_assert_num_queries
+):
+    """Holder, CB and scheme with the certificate, then its sites and its technologies: the page then prints
+    without another query. Another CB's certificate is not found."""
+    from certification.selectors import certificate_for_document
+    from iecq.errors import NotFound
+
+    cert = world.a.records[Certificate]
+    principal = world.a.users[Role.CB_ADMIN][1]
+    with scope(principal):
+        Certificate.objects.exists()  # the scope's settings, sent with its first query, out of the count
+        with django_assert_num_queries(3):
+            document = certificate_for_document(principal, cert.pk)
+        with django_assert_num_queries(0):
+            certificate_pdf_module.certificate_html(document, language="en", qr=False)
+        with pytest.raises(NotFound):
+            certificate_for_document(principal, world.b.records[Certificate].pk)
+
+
+@pytest.mark.req("CE-03")
 def test_a_status_change_gives_a_new_pdf_with_the_new_status(world, renders):
     cert = world.a.records[Certificate]
     client = portal(world)

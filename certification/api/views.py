@@ -30,6 +30,7 @@ from .. import services
 from ..filters import ApplicationFilter, CertificateFilter, EvidenceFilter
 from ..models import Application, Certificate, CertificateRevision, EvaluationAuditor, Evidence
 from ..pdf import certificate_pdf
+from ..selectors import certificate_for_document
 from .serializers import (
     ApplicationSerializer,
     ApplicationWriteSerializer,
@@ -214,7 +215,8 @@ class CertificateViewSet(PrefetchMixin, HistoryMixin, ScopedViewSet):
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
-        cert = self.get_object()
+        cert = certificate_for_document(self.principal, pk)
+        self.check_object_permissions(request, cert)
         # The language LocaleMiddleware chose from Accept-Language among LANGUAGES (LANGUAGE_CODE, English, if none).
         response = HttpResponse(certificate_pdf(cert, language=get_language()), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{cert.number}.pdf"'
