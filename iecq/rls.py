@@ -175,12 +175,14 @@ INLINE_KINDS = {
 
 
 # The tables a policy may read a set of ids from once per query: directories whose rows per tenant stay few
-# (a CB's clients, a country's CBs and manufacturers, a CB's laboratories and auditors, a manufacturer's sites).
+# (a CB's clients and their sites and contacts, a country's CBs and manufacturers, a CB's laboratories and auditors,
+# a manufacturer's sites).
 # A set over certificates, audits or applications would cost every point lookup thousands of ids.
 DIRECTORIES = frozenset(
     {
         "manufacturers.Manufacturer",
         "manufacturers.Site",
+        "manufacturers.Contact",
         "bodies.CertificationBody",
         "bodies.TestLaboratory",
         "bodies.Equipment",
@@ -451,6 +453,27 @@ def policy_statements(model: type[models.Model], connection) -> list[str]:
     ]
 
 
+def _models_on_paths(model: type[models.Model]) -> set[type[models.Model]]:
+    """`model` and every model its tenancy paths cross (the tables its policy may read)."""
+    tenancy: Tenancy = model.tenancy
+    found = {model}
+    paths = [tenancy.cb, tenancy.manufacturer, tenancy.organisation, *tenancy.country_paths]
+    for path in filter(None, paths):
+        current = model
+        for part in path.split("__"):
+            if part == "pk":
+                break
+            try:
+                field = current._meta.get_field(part)
+            except FieldDoesNotExist:
+                break
+            if not field.is_relation or field.related_model is None:
+                break
+            current = field.related_model
+            found.add(current)
+    return found
+
+
 def apply_policies(*, using: str = "default", app_config=None, models_=None) -> list[str]:
     """Create or refresh the policy of every tenant-owned table (of one app, if given); returns the tables."""
     connection = connections[using]
@@ -468,10 +491,13 @@ def apply_policies(*, using: str = "default", app_config=None, models_=None) -> 
     for model in models_ if models_ is not None else tenant_models(app_config):
         if model._meta.db_table not in existing:
             continue
-        if not {f.column for f in model._meta.concrete_fields} <= columns.get(model._meta.db_table, set()):
-            # A migration that runs before this table's own later migrations (iecq 0008 applies every policy
-            # from the current models): the columns the policy may name are not there yet. The post_migrate
-            # hook applies it once `migrate` has finished.
+        if not all(
+            {f.column for f in m._meta.concrete_fields} <= columns.get(m._meta.db_table, set())
+            for m in _models_on_paths(model)
+        ):
+            # A migration that runs before this table's own later migrations, or those of a table its paths cross
+            # (iecq 0008 applies every policy from the current models): the tables or columns the policy may name
+            # are not there yet. The post_migrate hook applies it once `migrate` has finished.
             continue
         with connection.cursor() as cursor:
             for statement in policy_statements(model, connection):

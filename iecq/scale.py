@@ -29,7 +29,7 @@ from certification.choices import CertificateState
 from certification.models import Certificate
 from iecq.models import Membership, Organisation, TransitionLog, User
 from iecq.roles import OrganisationKind, Role
-from manufacturers.models import Engagement, Manufacturer, Site
+from manufacturers.models import ContactListing, Engagement, Manufacturer, Site, SiteListing
 from sanctions.choices import CARState, NoticeKind
 from sanctions.models import BulletinNotice, CorrectiveActionRequest, NoticeSequence
 from surveillance.choices import AuditKind, AuditState, Grade, NonconformityState
@@ -537,7 +537,8 @@ def seed_scale(
     models_done = {t.model for t in tables}
     reset_sequences(m for m in models_done if m._meta.pk.name == "id")
     with connection.cursor() as cur:
-        for model in models_done:
+        # The client directory was filled by the database's triggers as sites, contacts and engagements were copied.
+        for model in (*models_done, SiteListing, ContactListing):
             cur.execute(f'ANALYZE "{model._meta.db_table}"')
     for t in tables:
         label = t.model._meta.db_table

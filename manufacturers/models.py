@@ -40,9 +40,8 @@ class Site(models.Model):
     country = CountryField(_("country"))
     created_at = models.DateTimeField(auto_now_add=True)
 
-    tenancy = Tenancy(
-        cb="manufacturer__engagements__certification_body", manufacturer="manufacturer", country="manufacturer__country"
-    )
+    # A CB sees the sites of its clients, as listed in its directory (SiteListing, kept by the database).
+    tenancy = Tenancy(cb="listings__certification_body", manufacturer="manufacturer", country="manufacturer__country")
     objects = TenantScopedManager()
 
     class Meta:
@@ -92,9 +91,8 @@ class Contact(models.Model):
     is_primary = models.BooleanField(_("primary contact"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    tenancy = Tenancy(
-        cb="manufacturer__engagements__certification_body", manufacturer="manufacturer", country="manufacturer__country"
-    )
+    # A CB sees the contacts of its clients, as listed in its directory (ContactListing, kept by the database).
+    tenancy = Tenancy(cb="listings__certification_body", manufacturer="manufacturer", country="manufacturer__country")
     objects = TenantScopedManager()
 
     class Meta:
@@ -104,3 +102,52 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+
+class _Listing(models.Model):
+    """A row of a CB's client directory: one per CB and per site or contact of each of its clients (a manufacturer
+    with an engagement to that CB).
+
+    The directory is what the engagements imply, kept by the database itself: triggers on engagements, sites and
+    contacts add and remove its rows in the same transaction as the change (migration manufacturers 0005), on
+    every path (services, bulk creation, COPY, raw SQL); the application never writes it. It exists for one
+    question: a CB's newest sites or contacts, read from the (CB, id) index a page at a time. Asked through the
+    engagements, that page read every site or contact of every client of the CB and sorted them
+    (docs/performance.md)."""
+
+    certification_body = models.ForeignKey(
+        "bodies.CertificationBody", on_delete=models.DO_NOTHING, related_name="+", db_index=False
+    )
+
+    class Meta:
+        abstract = True
+
+
+class SiteListing(_Listing):
+    # DO_NOTHING: the database removes the rows (a trigger before the site is deleted), including rows of other
+    # CBs that the deleting user's row-level security would hide from Django's cascade.
+    site = models.ForeignKey(Site, on_delete=models.DO_NOTHING, related_name="listings")
+
+    tenancy = Tenancy(cb="certification_body", manufacturer="site__manufacturer", country="site__manufacturer__country")
+    objects = TenantScopedManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["certification_body", "site"], name="site_listing_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} listed for CB {self.certification_body_id}"
+
+
+class ContactListing(_Listing):
+    contact = models.ForeignKey(Contact, on_delete=models.DO_NOTHING, related_name="listings")
+
+    tenancy = Tenancy(
+        cb="certification_body", manufacturer="contact__manufacturer", country="contact__manufacturer__country"
+    )
+    objects = TenantScopedManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["certification_body", "contact"], name="contact_listing_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} listed for CB {self.certification_body_id}"
