@@ -39,6 +39,8 @@ NOT_EXPOSED = {
     "certification.CertificateNumberSequence": "internal counter that numbers certificates",
     "sanctions.NoticeSequence": "internal counter that numbers bulletin notices",
     "integrations.WebhookAttempt": "each delivery's attempts are embedded in /api/v1/webhook-deliveries/{id}/",
+    "manufacturers.SiteListing": "a CB's client directory, kept by database triggers; /api/v1/sites/ reads it",
+    "manufacturers.ContactListing": "a CB's client directory, kept by database triggers; /api/v1/contacts/ reads it",
 }
 
 # Transitions carried by an endpoint with another name (it takes the body the transition needs).
