@@ -83,7 +83,36 @@ def test_application_role_owns_nothing_and_cannot_rewrite_the_log():
             "created_at, updated_at) VALUES ('Role Test CB', '', 'GB', '', '', 'applied', now(), now()) "
             "RETURNING id"
         )
-        assert cur.fetchone()[0] > 0
+        cb = cur.fetchone()[0]
+        assert cb > 0
+        # The client directory is the owner's triggers' alone: an engagement the role opens is listed all the same,
+        # and the role cannot write a listing itself.
+        cur.execute(
+            "INSERT INTO manufacturers_manufacturer (name, legal_name, country, website, email, created_at, "
+            "updated_at) VALUES ('Role Test Components', '', 'GB', '', '', now(), now()) RETURNING id"
+        )
+        manufacturer = cur.fetchone()[0]
+        cur.execute(
+            "INSERT INTO manufacturers_site (manufacturer_id, name, address, city, country, created_at) "
+            "VALUES (%s, 'Role Test site', '1 Way', 'Leeds', 'GB', now()) RETURNING id",
+            [manufacturer],
+        )
+        site = cur.fetchone()[0]
+        cur.execute(
+            "INSERT INTO manufacturers_engagement (manufacturer_id, certification_body_id, since, created_at) "
+            "VALUES (%s, %s, now(), now())",
+            [manufacturer, cb],
+        )
+        cur.execute("SELECT certification_body_id FROM manufacturers_sitelisting WHERE site_id = %s", [site])
+        assert cur.fetchall() == [(cb,)]
+        for sql in (
+            f"INSERT INTO manufacturers_contactlisting (certification_body_id, contact_id) VALUES ({cb}, 1)",
+            "UPDATE manufacturers_sitelisting SET certification_body_id = certification_body_id",
+            "DELETE FROM manufacturers_sitelisting",
+            "TRUNCATE manufacturers_sitelisting",
+        ):
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                cur.execute(sql)
         cur.execute("SELECT count(*) FROM iecq_transitionlog")
         for sql in (
             "UPDATE iecq_transitionlog SET reason = 'x'",

@@ -15,7 +15,9 @@ APPEND_ONLY_TABLES = (
     "sanctions_bulletinnotice",
     "integrations_event",
 )
-READ_ONLY_TABLES = ("django_migrations",)
+# The client directory is written only by the owner's triggers (migration manufacturers 0005): the application
+# reads it, and cannot make it disagree with the engagements.
+READ_ONLY_TABLES = ("django_migrations", "manufacturers_sitelisting", "manufacturers_contactlisting")
 
 
 class Command(BaseCommand):
