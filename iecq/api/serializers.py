@@ -331,7 +331,6 @@ def _representation_plan(serializer) -> list | bool:
             and field.pk_field is None
         ):
             plan.append((field.field_name, _FOREIGN_KEY_ID, column.attname))
-
         elif (
             isinstance(field, _VALUE_FIELDS) and field.source != "*" and (column is None or not column.is_relation)
         ):  # a property of the row, or a column of a related row (`source="certificate.number"`)
