@@ -132,8 +132,7 @@ def probe(kind: str, *args: str) -> None:
 
             for fn in (one_line, certificate):
                 fn()
-            out["floor"] = median_of(one_line, 15)
-            out["certificate"] = median_of(certificate, 15)
+            out["floor"], out["certificate"] = medians_interleaved([one_line, certificate], rounds=6, block=4)
     elif kind == "pdfworker":
         count, offset = int(args[0]), int(args[1])
         from certification.pdf import render_certificate_pdf
@@ -181,13 +180,18 @@ def probe(kind: str, *args: str) -> None:
     print("PROBE" + json.dumps(out))
 
 
-def median_of(fn, repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+def medians_interleaved(fns, rounds: int, block: int) -> list[float]:
+    """The median time of each function, called `block` times in a row, in turn, for `rounds` rounds: a change in
+    the machine's speed falls on all alike, and each is timed in its own steady state, as a worker runs (one call
+    right after another's can be slowed by what that one left in the caches)."""
+    samples: list[list[float]] = [[] for _ in fns]
+    for _ in range(rounds):
+        for fn, times in zip(fns, samples, strict=True):
+            for _ in range(block):
+                started = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - started)
+    return [statistics.median(times) for times in samples]
 
 
 def run_probe(n: int, kind: str, *args: str) -> dict:

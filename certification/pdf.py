@@ -22,13 +22,13 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
+from iecq import qr
 from iecq.pdf import html_to_pdf, render_html, static_file_url
 
 from .models import Certificate
@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 TEMPLATE = "certification/certificate_pdf.html"
 STYLESHEET = "pdf/certificate.css"
+CONTINUED = "pdf/certificate-pages.css"  # added when a certificate runs over one page: page footers
 STORE = "certificate-pdfs"
 # A download marks its stored copy as read (its modification time) only when the mark is older than this: one
 # utime a day for a PDF read all day long.
@@ -50,7 +51,7 @@ def verification_url(certificate: Certificate) -> str:
 def qr_code_data_uri(url: str) -> str:
     """The QR code as a PNG of one pixel per module (drawn without smoothing): a vector path of hundreds of
     segments cost WeasyPrint more than the rest of the page."""
-    return segno.make(url, error="m").png_data_uri(scale=1)
+    return qr.png_data_uri(url)
 
 
 # Where the QR code goes in the HTML until the PDF is rendered. The code is a function of the verification address,
@@ -86,13 +87,19 @@ def _with_qr(html: str, url: str) -> str:
 
 def render_certificate_pdf(certificate: Certificate, *, language: str = "en") -> bytes:
     """The PDF of one certificate, rendered now (certificate_pdf serves a stored copy when there is one)."""
-    return html_to_pdf(certificate_html(certificate, language=language), stylesheet=STYLESHEET)
+    return _pdf(certificate_html(certificate, language=language))
+
+
+def _pdf(html: str) -> bytes:
+    return html_to_pdf(html, stylesheet=STYLESHEET, continued=CONTINUED)
 
 
 @cache
 def _stylesheet_digest() -> bytes:
-    path = Path(unquote(urlparse(static_file_url(STYLESHEET)).path))
-    return hashlib.sha256(path.read_bytes()).digest()
+    digest = hashlib.sha256()
+    for stylesheet in (STYLESHEET, CONTINUED):
+        digest.update(Path(unquote(urlparse(static_file_url(stylesheet)).path)).read_bytes())
+    return digest.digest()
 
 
 def stored_pdf_name(certificate: Certificate, html: str, *, language: str) -> str:
@@ -109,7 +116,7 @@ def certificate_pdf(certificate: Certificate, *, language: str = "en") -> bytes:
     pdf = _read_stored(name)
     if pdf is not None:
         return pdf
-    pdf = html_to_pdf(_with_qr(html, verification_url(certificate)), stylesheet=STYLESHEET)
+    pdf = _pdf(_with_qr(html, verification_url(certificate)))
     _store(name, pdf)
     return pdf
 

@@ -80,13 +80,22 @@ def render_html(template: str, context: dict) -> str:
     )
 
 
-def html_to_pdf(html: str, *, stylesheet: str | None = None) -> bytes:
-    """PDF bytes of an HTML document, with the restricted fetcher and the thread's shared fonts."""
+def html_to_pdf(html: str, *, stylesheet: str | None = None, continued: str | None = None) -> bytes:
+    """PDF bytes of an HTML document, with the restricted fetcher and the thread's shared fonts.
+
+    `continued`: a stylesheet added when the document runs over one page (page footers), rendered again with it. A
+    one-page document is rendered once and pays nothing for margin boxes it would not need."""
     font_config = _font_config()
-    stylesheets = [_stylesheet(stylesheet)] if stylesheet else None
-    fetcher = ProjectOnlyFetcher()
-    document = HTML(string=html, base_url=static_roots()[0].as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(font_config=font_config, stylesheets=stylesheets)
+    stylesheets = [_stylesheet(stylesheet)] if stylesheet else []
+    document = _render(html, stylesheets, font_config)
+    if continued and len(document.pages) > 1:
+        document = _render(html, [*stylesheets, _stylesheet(continued)], font_config)
+    return document.write_pdf()
+
+
+def _render(html: str, stylesheets: list[CSS], font_config: FontConfiguration):
+    source = HTML(string=html, base_url=static_roots()[0].as_uri() + "/", url_fetcher=ProjectOnlyFetcher())
+    return source.render(font_config=font_config, stylesheets=stylesheets or None)
 
 
 def render_pdf(template: str, context: dict, *, stylesheet: str | None = None) -> bytes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from django.core.files.storage import default_storage
 from django.test import Client
@@ -172,3 +174,96 @@ def test_a_stored_pdf_is_not_served_to_another_tenant(world, renders):
     foreign_api = token_client(world.b.tokens["cb"][0]).get(f"/api/v1/certificates/{cert.pk}/pdf/")
     assert foreign_api.status_code == 404
     assert len(renders) == 1
+
+
+# --- what the printed page says, read back from the PDF ---------------------------------------------------------
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    return [document[i].get_textpage().get_text_range().replace("\r\n", "\n") for i in range(len(document))]
+
+
+@pytest.mark.req("CE-03")
+def test_the_qr_code_printed_on_the_certificate_scans_to_its_verification_page(world):
+    """The page is rasterised as a printer would and scanned as a phone would: the code must give the address."""
+    import pypdfium2
+    import zxingcpp
+
+    cert = world.a.records[Certificate]
+    pdf = download(portal(world), cert)
+    with scope(SYSTEM):
+        url = certificate_pdf_module.verification_url(Certificate.objects.get(pk=cert.pk))
+    page = pypdfium2.PdfDocument(pdf)[0].render(scale=2).to_pil()
+    scanned = zxingcpp.read_barcode(page, formats=zxingcpp.BarcodeFormat.QRCode)
+    assert scanned is not None and scanned.text == url
+    (text,) = page_texts(pdf)
+    assert cert.number in text and "Valid" in text and url in text  # the address is printed too, for typing
+
+
+@pytest.mark.req("CE-03")
+def test_a_certificate_over_one_page_has_page_footers_and_a_one_page_certificate_none(world):
+    from manufacturers.models import Site
+
+    cert = world.a.records[Certificate]
+    (one_page,) = page_texts(download(portal(world), cert))
+    assert "page 1/1" not in one_page and "revision" not in one_page
+    with scope(SYSTEM):
+        cert = Certificate.objects.get(pk=cert.pk)
+        cert.sites.add(
+            *[
+                Site.objects.create(
+                    manufacturer=cert.manufacturer,
+                    name=f"Plant {i:02}",
+                    address=f"{i} Industrial Estate Road",
+                    city="Swindon",
+                    country="GB",
+                )
+                for i in range(70)
+            ]
+        )
+    pages = page_texts(download(portal(world), cert))
+    assert len(pages) >= 2
+    for number, text in enumerate(pages, start=1):
+        assert text.rstrip().endswith(f"{cert.number} · revision {cert.revision} · page {number}/{len(pages)}")
+    assert all(f"Plant {i:02}" in "".join(pages) for i in range(70))
+
+
+@pytest.mark.req("CE-03")
+def test_names_in_any_script_print_with_their_own_letters(world):
+    """IECQ Sans covers Latin, Greek and Cyrillic; Armenian, Georgian, Hebrew and Arabic come from the full DejaVu
+    Sans named after it, so no character prints as an empty box (WeasyPrint warns when one would)."""
+    from manufacturers.models import Manufacturer
+
+    cert = world.a.records[Certificate]
+    name = "Ελληνικά Κυκλώματα · Київські Конденсатори · Երևանի Էլեկտրոնիկա · ელექტრონიკა · אלקטרוניקה · إلكترونيات"
+    warnings: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: warnings.append(record.getMessage())
+    logging.getLogger("weasyprint").addHandler(handler)
+    try:
+        with scope(SYSTEM):
+            Manufacturer.objects.filter(pk=cert.manufacturer_id).update(legal_name=name)
+            document = certificate_pdf_module.render_certificate_pdf(Certificate.objects.get(pk=cert.pk))
+            # The check can fail: an unassigned code point has no glyph in any font; WeasyPrint says so.
+            certificate_pdf_module.html_to_pdf("<p>\u0378</p>", stylesheet=certificate_pdf_module.STYLESHEET)
+    finally:
+        logging.getLogger("weasyprint").removeHandler(handler)
+    (text,) = page_texts(document)
+    for word in ("Ελληνικά", "Київські", "Երևանի", "ელექტრონიკა"):
+        assert word in text
+    assert [w for w in warnings if ".notdef" in w] == [w for w in warnings if "U+0378" in w] != []
+
+
+def test_a_qr_code_reads_back_as_what_was_drawn():
+    from iecq import qr
+
+    for text in (
+        "https://register.example.org/register/IECQ-AC-GB001-00001/",
+        "otpauth://totp/IECQ:ana?secret=JBSWY3DP",
+    ):
+        image = qr.png(text)
+        assert image.startswith(b"\x89PNG") and qr.read(image) == text
+    assert qr.read(qr.png("one text")) != "another text"

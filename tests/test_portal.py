@@ -1,5 +1,8 @@
 """The portal shell (PL-06): sign-in with optional TOTP, role-aware navigation, transitions, forms, languages."""
 
+import base64
+import re
+
 import pyotp
 import pytest
 from django.apps import apps
@@ -7,6 +10,7 @@ from django.test import Client
 
 from bodies.choices import CertificationBodyState as S
 from bodies.models import CertificationBody
+from iecq import qr
 from iecq.models import User
 from iecq.roles import Role
 from iecq.tenancy import scope
@@ -44,7 +48,11 @@ def test_totp_enrolment_then_two_step_sign_in(world):
     client = signed_in(user)
     page = client.get("/accounts/two-factor/").content.decode()
     user.refresh_from_db()
-    assert user.totp_secret and user.totp_secret in page and "<svg" in page
+    assert user.totp_secret and user.totp_secret in page
+    # The QR code on the page, scanned as an authenticator app would, gives the key.
+    image = base64.b64decode(re.search(r'<img src="data:image/png;base64,([^"]+)"', page).group(1))
+    scanned = qr.read(image)
+    assert scanned.startswith("otpauth://totp/") and f"secret={user.totp_secret}" in scanned
     client.post("/accounts/two-factor/", {"code": "000000"})
     user.refresh_from_db()
     assert not user.totp_enabled

@@ -370,10 +370,11 @@ class TwoFactorView(LoginRequiredMixin, View):
         if not user.totp_enabled:
             secret = user.totp_secret or services.totp_begin(user=user)
             import pyotp
-            import segno
+
+            from iecq import qr
 
             uri = pyotp.TOTP(secret).provisioning_uri(name=user.get_username(), issuer_name="IECQ platform")
-            context.update(secret=secret, qr_svg=segno.make(uri, error="m").svg_inline(scale=4))
+            context.update(secret=secret, qr_png=qr.png_data_uri(uri))
         return render(request, "portal/two_factor.html", context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
