@@ -24,6 +24,10 @@ cleared by a timer but by the changes themselves, and it is built so that a chan
 Only the anonymous page (no session cookie, no query string) is stored; signed-in users get the page
 rendered for them from the same query. The CSRF token of the language form and the "checked at" time
 are written into the stored page for each request.
+
+The anonymous page is itself built from two parts (`anonymous_page`): its content, rendered per certificate,
+and the layout around it (navigation, language form, footer), which is the same for every certificate and is
+rendered once per language and process. The layout was most of the page's rendering (2 of 2.5 ms).
 """
 
 from __future__ import annotations
@@ -32,8 +36,13 @@ import re
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import connection, connections
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.html import escape
 
 from iecq import stamps
 
@@ -82,6 +91,38 @@ def with_slots(html: str, checked_at: str) -> str:
 
 def fill_slots(html: str, *, csrf_token: str, checked_at: str) -> str:
     return html.replace(CSRF_SLOT, csrf_token).replace(CHECKED_SLOT, checked_at)
+
+
+# --- the anonymous page: content per certificate, layout once per language ---------------------------------
+_SHELL_SLOTS = {"title": "\x00iecq-title\x00", "path": "\x00iecq-path\x00", "content": "\x00iecq-content\x00"}
+_shells: dict[str, str] = {}
+
+
+def anonymous_page(request: HttpRequest, record: dict) -> str:
+    """The page verify.html renders for an anonymous request without a query string, byte for byte (tested), with
+    the request's CSRF token in its slot: the content rendered alone, set into the layout of the language.
+
+    The layout (register/verify_shell.html) reads only what is the same for every such request: the
+    anonymous principal's navigation, the language, the site's name. The three things that vary are slots: the
+    title, the path the language form returns to, the content."""
+    language = translation.get_language()
+    shell = _shells.get(language)
+    if shell is None:
+        shell = render_to_string("register/verify_shell.html", {"slots": _SHELL_SLOTS}, request=request)
+        match = _CSRF_VALUE.search(shell)
+        if match is None or any(slot not in shell for slot in _SHELL_SLOTS.values()):
+            raise ValueError("register/verify_shell.html lost a slot")
+        shell = _shells[language] = shell.replace(match.group(1), CSRF_SLOT)
+    content = render_to_string("register/verify_record.html", {"record": record})
+    return (
+        shell.replace(_SHELL_SLOTS["title"], escape(record["number"]))
+        .replace(_SHELL_SLOTS["path"], escape(request.get_full_path()))
+        .replace(_SHELL_SLOTS["content"], content)
+    )
+
+
+def _forget_shells(**kwargs) -> None:
+    _shells.clear()  # a setting the layout reads may have changed (tests override them)
 
 
 def _replayed(stamp: tuple, using: str) -> bool:
@@ -150,3 +191,4 @@ def connect() -> None:
     for field in ("technologies", "sites"):
         through = getattr(Certificate, field).through
         m2m_changed.connect(_certificate_relation_changed, sender=through, dispatch_uid=f"register_cache_{field}")
+    setting_changed.connect(_forget_shells, dispatch_uid="register_cache_shells")

@@ -49,7 +49,13 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
     cannot be stale); everybody else, and every miss, is answered from the database."""
     number = number.strip()
     language = translation.get_language()
-    cacheable = not request.GET and settings.SESSION_COOKIE_NAME not in request.COOKIES and len(number) <= 40
+    # Anonymous (no session), no query string, and no message waiting in a cookie (it would be printed).
+    cacheable = (
+        not request.GET
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and len(number) <= 40
+    )
     if cacheable:
         html, stamp = register_cache.lookup(number, language)
         if html is not None:
@@ -58,10 +64,12 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
     record = register_entry(number)
     if record is None:
         raise Http404
-    response = render(request, "register/verify.html", {"record": record, "title": record["number"]})
-    if cacheable:
-        html = register_cache.with_slots(response.content.decode(), record["checked_at"])
-        register_cache.store(number, language, stamp, html, using=router.db_for_read(Certificate))
+    if not cacheable:
+        return render(request, "register/verify.html", {"record": record, "title": record["number"]})
+    html = register_cache.anonymous_page(request, record)  # the CSRF token is a slot in it
+    response = HttpResponse(html.replace(register_cache.CSRF_SLOT, get_token(request)))
+    html = register_cache.with_slots(html, record["checked_at"])
+    register_cache.store(number, language, stamp, html, using=router.db_for_read(Certificate))
     return response
 
 

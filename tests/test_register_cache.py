@@ -139,3 +139,55 @@ def test_an_evicted_version_can_only_cause_a_miss(world):
     assert register_cache.lookup(cert.number, "en")[0] is None
     _page, queries, _r = verify(Client(), cert.number)
     assert queries > 0
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_anonymous_page_is_what_the_template_renders_byte_for_byte(world, language):
+    """The anonymous page is its content set into a layout rendered once per language (`anonymous_page`); it must
+    equal verify.html rendered whole, for the first certificate (which builds the layout) and for the next."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from certification.models import Certificate
+    from certification.register import register_entry
+
+    csrf = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
+    register_cache._forget_shells()
+    with translation.override(language):
+        for cert in (issued(world), world.a.records[Certificate]):
+            request = RequestFactory().get(f"/register/{cert.number}/")
+            request.user = AnonymousUser()
+            record = register_entry(cert.number)
+            whole = render_to_string("register/verify.html", {"record": record, "title": record["number"]}, request)
+            composed = register_cache.anonymous_page(request, record)
+            assert register_cache.CSRF_SLOT in composed and cert.number in composed
+            composed = composed.replace(register_cache.CSRF_SLOT, "token")
+            assert csrf.sub(r"\1token", composed) == csrf.sub(r"\1token", whole)
+    assert len(register_cache._shells) == 1  # the layout was rendered once
+
+
+def test_the_entry_is_prepared_once_per_connection(world, settings):
+    """Verification's query is a prepared statement: PREPARE on a connection's first visit, EXECUTE after; a new
+    connection prepares it again. Turned off, the statement is sent whole."""
+    from certification.register import register_entry
+
+    cert = issued(world)
+
+    def sent() -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            assert register_entry(cert.number)["number"] == cert.number
+        return [q["sql"].split(" ", 1)[0] for q in queries.captured_queries if "set_config(" not in q["sql"]]
+
+    connection.close()
+    assert sent() == ["PREPARE", "EXECUTE"]
+    assert sent() == ["EXECUTE"]
+    with transaction.atomic():  # a rollback does not undo PREPARE (PostgreSQL), so nothing is prepared twice
+        assert sent() == ["EXECUTE"]
+        transaction.set_rollback(True)
+    assert sent() == ["EXECUTE"]
+    connection.close()
+    assert sent() == ["PREPARE", "EXECUTE"]
+    settings.IECQ_PREPARED_STATEMENTS = False
+    assert sent() == ["SELECT"]
