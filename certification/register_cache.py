@@ -105,6 +105,8 @@ def anonymous_page(request: HttpRequest, record: dict) -> str:
     The layout (register/verify_shell.html) reads only what is the same for every such request: the
     anonymous principal's navigation, the language, the site's name. The three things that vary are slots: the
     title, the path the language form returns to, the content."""
+    if request.user.is_authenticated:  # the layout shows who is signed in; it must never be shared
+        raise ValueError("anonymous_page is for anonymous requests")
     language = translation.get_language()
     shell = _shells.get(language)
     if shell is None:

@@ -7,6 +7,9 @@ from .api.routing import include_indexed
 from .portal import views as portal_views
 
 urlpatterns = [
+    # The public register first: verification is the busiest route, and each pattern before it is one more test.
+    path("register/", include("certification.register_urls")),
+    path("bulletin/", include("sanctions.public_urls")),
     include_indexed("api/v1/", "iecq.api.urls", namespace="api"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -21,8 +24,6 @@ urlpatterns = [
     path("certification/", include("certification.urls")),
     path("surveillance/", include("surveillance.urls")),
     path("sanctions/", include("sanctions.urls")),
-    path("register/", include("certification.register_urls")),
-    path("bulletin/", include("sanctions.public_urls")),
 ]
 
 if getattr(settings, "IECQ_BENCH_VIEWS", False):  # the floors of `make bench` (iecq.settings.bench only)

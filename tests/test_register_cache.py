@@ -166,6 +166,9 @@ def test_the_anonymous_page_is_what_the_template_renders_byte_for_byte(world, la
             composed = composed.replace(register_cache.CSRF_SLOT, "token")
             assert csrf.sub(r"\1token", composed) == csrf.sub(r"\1token", whole)
     assert len(register_cache._shells) == 1  # the layout was rendered once
+    request.user = world.a.users[Role.CB_ADMIN][0]  # a signed-in layout is never shared
+    with pytest.raises(ValueError):
+        register_cache.anonymous_page(request, record)
 
 
 def test_the_entry_is_prepared_once_per_connection(world, settings):
