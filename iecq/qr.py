@@ -21,10 +21,10 @@ def png(text: str) -> bytes:
     """A PNG of one pixel per module with the standard quiet zone of four modules; scale it without smoothing
     (`image-rendering: pixelated`), which a PDF viewer and a browser both do."""
     symbol = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level=ERROR_CORRECTION)
-    modules = symbol.to_image(scale=1, add_quiet_zones=True)
-    height, width = memoryview(modules).shape
+    modules = memoryview(symbol.to_image(scale=1, add_quiet_zones=True))
+    height, width = modules.shape
     out = io.BytesIO()
-    Image.frombuffer("L", (width, height), bytes(memoryview(modules)), "raw", "L", 0, 1).convert("1").save(out, "PNG")
+    Image.frombuffer("L", (width, height), modules.tobytes(), "raw", "L", 0, 1).convert("1").save(out, "PNG")
     return out.getvalue()
 
 
