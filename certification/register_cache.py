@@ -32,14 +32,16 @@ rendered once per language and process. The layout was most of the page's render
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.db import connection, connections
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape
@@ -51,6 +53,7 @@ CSRF_SLOT = "\x00iecq-csrf\x00"
 CHECKED_SLOT = "\x00iecq-checked-at\x00"
 GENERATION = "register:generation"
 _CSRF_VALUE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+logger = logging.getLogger(__name__)
 
 
 def _version_key(number: str) -> str:
@@ -81,11 +84,28 @@ def store(number: str, language: str, stamp: tuple, html: str, *, using: str) ->
     return True
 
 
+class StoredOnceSent(HttpResponse):
+    """A response that runs `then` once the server has sent it (WSGI servers, and Django's test client, call
+    `close()` after the last byte): storing a first visit's page is not part of the visitor's wait. A failure
+    there (the cache unreachable) is logged; the page was already answered from the database."""
+
+    def __init__(self, content: str, *, then: Callable[[], object]) -> None:
+        super().__init__(content)
+        self._then = then
+
+    def close(self) -> None:
+        then, self._then = self._then, None
+        try:
+            if then is not None:
+                then()
+        except Exception:
+            logger.exception("the verification page was sent but could not be stored")
+        finally:
+            super().close()  # request_finished: the database connection is released after the store
+
+
 def with_slots(html: str, checked_at: str) -> str:
-    """The rendered page with the request's CSRF token and check time replaced by slots."""
-    match = _CSRF_VALUE.search(html)
-    if match:
-        html = html.replace(match.group(1), CSRF_SLOT)
+    """`anonymous_page`'s page (its CSRF token already a slot) with the check time a slot too, to be stored."""
     return html.replace(checked_at, CHECKED_SLOT)
 
 

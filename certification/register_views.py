@@ -67,10 +67,13 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
     if not cacheable:
         return render(request, "register/verify.html", {"record": record, "title": record["number"]})
     html = register_cache.anonymous_page(request, record)  # the CSRF token is a slot in it
-    response = HttpResponse(html.replace(register_cache.CSRF_SLOT, get_token(request)))
-    html = register_cache.with_slots(html, record["checked_at"])
-    register_cache.store(number, language, stamp, html, using=router.db_for_read(Certificate))
-    return response
+    using = router.db_for_read(Certificate)
+
+    def keep() -> None:
+        slotted = register_cache.with_slots(html, record["checked_at"])
+        register_cache.store(number, language, stamp, slotted, using=using)
+
+    return register_cache.StoredOnceSent(html.replace(register_cache.CSRF_SLOT, get_token(request)), then=keep)
 
 
 @require_GET

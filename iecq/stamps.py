@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 from django.core.cache import cache
 from django.db import transaction
 
+from iecq.cache import add_many_then_get_many
+
 
 def fresh() -> str:
     return uuid.uuid4().hex
@@ -23,10 +25,8 @@ def read(stamps: list[str], others: Iterable[str] = (), *, new: Callable[[], str
     """The cached values of `others` and of `stamps`; the stamps always present (created if missing)."""
     found = cache.get_many([*others, *stamps])
     missing = [key for key in stamps if key not in found]
-    if missing:
-        for key in missing:
-            cache.add(key, new(), timeout=None)  # only if still absent: a change's own new stamp wins
-        found.update(cache.get_many(stamps))
+    if missing:  # created only if still absent (a change's own new stamp wins), and read back: one round trip
+        found.update(add_many_then_get_many(cache, {key: new() for key in missing}, stamps, timeout=None))
     return found
 
 

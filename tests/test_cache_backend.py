@@ -6,8 +6,9 @@ import threading
 import uuid
 
 from django.conf import settings
+from django.core.cache.backends.locmem import LocMemCache
 
-from iecq.cache import RedisCache
+from iecq.cache import RedisCache, add_many_then_get_many
 
 
 def _cache() -> RedisCache:
@@ -51,3 +52,40 @@ def test_every_call_shares_one_client_per_pool_across_threads():
     assert errors == []
     assert all(client is first for client in seen)
     cache.delete_many([f"t{n}:{i}" for n in range(4) for i in range(50)])
+
+
+def test_add_many_then_get_many_keeps_what_is_there_and_reads_back_in_one_round_trip(monkeypatch):
+    cache = _cache()
+    cache.set("kept", "first", 60)
+    executed = []
+    client = cache._cache.get_client(write=True)
+    monkeypatch.setattr(client, "pipeline", _counting(client.pipeline, executed))
+    found = add_many_then_get_many(cache, {"kept": "second", "made": "new"}, ["kept", "made", "other"], timeout=None)
+    assert found == {"kept": "first", "made": "new"}  # an existing value wins; a missing one is created
+    assert executed == [3]  # two SET NX and the MGET, sent together
+    assert client.ttl(cache.make_and_validate_key("made")) == -1  # timeout None: kept until changed or evicted
+    cache.delete_many(["kept", "made"])
+
+
+def test_add_many_then_get_many_on_any_other_backend_means_the_same():
+    other = LocMemCache(f"test-{uuid.uuid4().hex}", {})
+    other.set("kept", "first")
+    assert add_many_then_get_many(other, {"kept": "second", "made": "new"}, ["kept", "made", "other"]) == {
+        "kept": "first",
+        "made": "new",
+    }
+
+
+def _counting(pipeline, executed: list):
+    def counted(*args, **kwargs):
+        pipe = pipeline(*args, **kwargs)
+        execute = pipe.execute
+
+        def run(*a, **k):
+            executed.append(len(pipe.command_stack))
+            return execute(*a, **k)
+
+        pipe.execute = run
+        return pipe
+
+    return counted

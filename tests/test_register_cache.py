@@ -194,3 +194,21 @@ def test_the_entry_is_prepared_once_per_connection(world, settings):
     assert sent() == ["PREPARE", "EXECUTE"]
     settings.IECQ_PREPARED_STATEMENTS = False
     assert sent() == ["SELECT"]
+
+
+def test_the_first_visit_is_stored_once_sent_and_a_failed_store_loses_only_the_store(world, monkeypatch):
+    cert = issued(world)
+    stored = []
+    real_store = register_cache.store
+    monkeypatch.setattr(register_cache, "store", lambda *a, **k: stored.append(real_store(*a, **k)))
+    response = Client().get(f"/register/{cert.number}/")
+    assert isinstance(response, register_cache.StoredOnceSent)
+    assert stored == [True]  # the test client, as a WSGI server does, closed the response after reading it
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    register_cache.forget([cert.number])
+    monkeypatch.setattr(register_cache, "store", unreachable)
+    page, queries, _r = verify(Client(), cert.number)
+    assert queries > 0 and "This certificate is valid." in page  # answered from the database all the same
