@@ -48,6 +48,8 @@ from django.utils.html import escape
 
 from iecq import stamps
 
+from .register_labels import page_context
+
 PAGE_TIMEOUT = 7 * 24 * 3600  # only to return memory; correctness never depends on it
 CSRF_SLOT = "\x00iecq-csrf\x00"
 CHECKED_SLOT = "\x00iecq-checked-at\x00"
@@ -135,7 +137,7 @@ def anonymous_page(request: HttpRequest, record: dict) -> str:
         if match is None or any(slot not in shell for slot in _SHELL_SLOTS.values()):
             raise ValueError("register/verify_shell.html lost a slot")
         shell = _shells[language] = shell.replace(match.group(1), CSRF_SLOT)
-    content = render_to_string("register/verify_record.html", {"record": record})
+    content = render_to_string("register/verify_record.html", page_context(record))
     return (
         shell.replace(_SHELL_SLOTS["title"], escape(record["number"]))
         .replace(_SHELL_SLOTS["path"], escape(request.get_full_path()))

@@ -18,6 +18,7 @@ from . import register_cache
 from .choices import CertificateState
 from .models import Certificate
 from .register import RegisterQuery, register_entry, register_search
+from .register_labels import page_context
 
 
 @require_GET
@@ -65,7 +66,7 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
     if record is None:
         raise Http404
     if not cacheable:
-        return render(request, "register/verify.html", {"record": record, "title": record["number"]})
+        return render(request, "register/verify.html", page_context(record))
     html = register_cache.anonymous_page(request, record)  # the CSRF token is a slot in it
     using = router.db_for_read(Certificate)
 

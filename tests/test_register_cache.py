@@ -7,6 +7,7 @@ them again after each commit, so that is what has to be exercised.
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 
 import pytest
 from django.db import connection, transaction
@@ -14,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from certification import register_cache, services
+from certification.register_labels import page_context
 from iecq.roles import Role
 from iecq.tenancy import scope
 from manufacturers.services import manufacturer_update
@@ -160,7 +162,7 @@ def test_the_anonymous_page_is_what_the_template_renders_byte_for_byte(world, la
             request = RequestFactory().get(f"/register/{cert.number}/")
             request.user = AnonymousUser()
             record = register_entry(cert.number)
-            whole = render_to_string("register/verify.html", {"record": record, "title": record["number"]}, request)
+            whole = render_to_string("register/verify.html", page_context(record), request)
             composed = register_cache.anonymous_page(request, record)
             assert register_cache.CSRF_SLOT in composed and cert.number in composed
             composed = composed.replace(register_cache.CSRF_SLOT, "token")
@@ -212,3 +214,17 @@ def test_the_first_visit_is_stored_once_sent_and_a_failed_store_loses_only_the_s
     monkeypatch.setattr(register_cache, "store", unreachable)
     page, queries, _r = verify(Client(), cert.number)
     assert queries > 0 and "This certificate is valid." in page  # answered from the database all the same
+
+
+def test_the_pages_labels_follow_the_language_and_its_relative_links_lead_where_they_say(world):
+    cert = issued(world)
+    english, _q, _r = verify(Client(), cert.number)
+    french, _q, _r = verify(Client(), cert.number, HTTP_ACCEPT_LANGUAGE="fr")
+    assert "<dt>Holder</dt>" in english and "<dt>Titulaire</dt>" in french  # translated once per language
+    page = f"/register/{cert.number}/"
+    hrefs = re.findall(r'<p class="muted"><a href="([^"]+)">.*?<a href="([^"]+)">.*?<a href="([^"]+)">', english)[0]
+    signed, key, search = (urljoin(page, href) for href in hrefs)
+    assert (signed, key, search) == (f"{page}signed.json", "/register/public-key.json", "/register/")
+    assert Client().get(signed).json()["payload"]["number"] == cert.number
+    assert "public_key" in Client().get(key).json()
+    assert Client().get(search).status_code == 200
