@@ -42,6 +42,7 @@ from django.core.signals import setting_changed
 from django.db import connection, connections
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape
@@ -104,6 +105,25 @@ class StoredOnceSent(HttpResponse):
             logger.exception("the verification page was sent but could not be stored")
         finally:
             super().close()  # request_finished: the database connection is released after the store
+
+
+def first_visit_response(
+    request: HttpRequest, record: dict, *, number: str, language: str, stamp: tuple, using: str
+) -> HttpResponse:
+    """The anonymous page of `record` (read from the database `using` after `stamp` was), stored once it is sent
+    under the key `lookup(number, language)` read.
+
+    A page read inside a transaction is never stored (see `store`); that is decided now, while the transaction
+    is still open, not once the response is closed."""
+    html = anonymous_page(request, record)  # the CSRF token is a slot in it
+    body = html.replace(CSRF_SLOT, get_token(request))
+    if connections[using].in_atomic_block:
+        return HttpResponse(body)
+
+    def keep() -> None:
+        store(number, language, stamp, with_slots(html, record["checked_at"]), using=using)
+
+    return StoredOnceSent(body, then=keep)
 
 
 def with_slots(html: str, checked_at: str) -> str:

@@ -67,14 +67,10 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404
     if not cacheable:
         return render(request, "register/verify.html", page_context(record))
-    html = register_cache.anonymous_page(request, record)  # the CSRF token is a slot in it
     using = router.db_for_read(Certificate)
-
-    def keep() -> None:
-        slotted = register_cache.with_slots(html, record["checked_at"])
-        register_cache.store(number, language, stamp, slotted, using=using)
-
-    return register_cache.StoredOnceSent(html.replace(register_cache.CSRF_SLOT, get_token(request)), then=keep)
+    return register_cache.first_visit_response(
+        request, record, number=number, language=language, stamp=stamp, using=using
+    )
 
 
 @require_GET

@@ -206,6 +206,11 @@ def test_the_first_visit_is_stored_once_sent_and_a_failed_store_loses_only_the_s
     response = Client().get(f"/register/{cert.number}/")
     assert isinstance(response, register_cache.StoredOnceSent)
     assert stored == [True]  # the test client, as a WSGI server does, closed the response after reading it
+    register_cache.forget([cert.number])
+    with transaction.atomic():  # read inside a transaction: answered, never stored, even once it has committed
+        inside = Client().get(f"/register/{cert.number}/")
+    assert inside.status_code == 200 and not isinstance(inside, register_cache.StoredOnceSent)
+    assert stored == [True]
 
     def unreachable(*args, **kwargs):
         raise ConnectionError("cache down")
