@@ -10,11 +10,19 @@ connection starts with nothing written.
 joins several tables under row-level security costs more than running it (verification's first visit: 1.7 of
 2.4 ms). A prepared statement lives as long as the database session, rollbacks included (PostgreSQL does not
 undo PREPARE), so the connection remembers its names until it is closed or replaced.
+
+The per-request health check (`CONN_HEALTH_CHECKS`) asks the socket before the server: Django's sends `SELECT 1`,
+a round trip on every request that uses the database (0.1 ms of verification's 4.6 ms here). A server that ended
+the session (a restart, a failover, `pg_terminate_backend`, an idle timeout) has said so on the socket, or closed
+it: an idle connection's socket is readable only then. So `SELECT 1` is sent only when the socket is readable or
+the connection is known closed; otherwise the connection is as usable as the round trip would have found it (a
+peer that vanished without a word stalls `SELECT 1` as it would the request's own first query).
 """
 
 from __future__ import annotations
 
 import re
+import select
 
 from django.db.backends.postgresql import base
 
@@ -35,6 +43,15 @@ def numbered(sql: str) -> str:
     return _PLACEHOLDER.sub(replace, sql)
 
 
+def _readable(raw) -> bool:
+    """Whether the server has sent something, or closed, while the connection was idle (no wait)."""
+    try:
+        ready, _w, _x = select.select([raw.fileno()], [], [], 0)
+    except (OSError, ValueError):  # no socket any more
+        return True
+    return bool(ready)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     tenant_applied: tuple | None = None
     prepared: frozenset[str] = frozenset()  # names of the statements prepared on the current connection
@@ -51,6 +68,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
             cursor.execute(f"PREPARE {name} AS {numbered(sql)}")
             self.prepared = self.prepared | {name}
         cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+
+    def close_if_health_check_failed(self):
+        due = self.connection is not None and self.health_check_enabled and not self.health_check_done
+        if due and not self.connection.closed and not _readable(self.connection):
+            self.health_check_done = True  # the server has not spoken since the last query: no round trip
+            return
+        super().close_if_health_check_failed()  # Django's: SELECT 1, and close the connection if it fails
 
     def _rollback(self):
         self.tenant_applied = None
