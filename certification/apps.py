@@ -7,7 +7,11 @@ class CertificationConfig(AppConfig):
     name = "certification"
 
     def ready(self) -> None:
-        from . import register_cache
+        from django.db.models.signals import post_migrate
+
+        from . import register, register_cache
 
         # The stored verification pages forget a certificate whenever it or a name it prints changes.
         register_cache.connect()
+        # Verification's query is a function of the tables' owner, made from the current model after every migrate.
+        post_migrate.connect(register.on_post_migrate, sender=self, dispatch_uid="certification_register_entry")

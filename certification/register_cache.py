@@ -71,7 +71,7 @@ def _page_key(number: str, language: str) -> str:
 def lookup(number: str, language: str) -> tuple[str | None, tuple]:
     """The stored page if it is still current, and the stamp (version, generation) a new page must carry."""
     key, version = _page_key(number, language), _version_key(number)
-    found = stamps.read([version, GENERATION], [key], new=_new_value)
+    found = stamps.read([version, GENERATION], [key], new=_new_value, new_is_cheap=not _with_replica())
     stamp = (found.get(version), found.get(GENERATION))
     stored = found.get(key)
     if stored is not None and stored[0] == stamp:
@@ -183,9 +183,13 @@ def _replayed(stamp: tuple, using: str) -> bool:
 
 
 # --- forgetting -----------------------------------------------------------------------------------------
+def _with_replica() -> bool:
+    return "replica" in settings.DATABASES and connection.vendor == "postgresql"
+
+
 def _new_value() -> str:
     value = stamps.fresh()
-    if "replica" in settings.DATABASES and connection.vendor == "postgresql":
+    if _with_replica():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_current_wal_lsn()::text")
             value += "@" + cursor.fetchone()[0]

@@ -21,11 +21,20 @@ def fresh() -> str:
     return uuid.uuid4().hex
 
 
-def read(stamps: list[str], others: Iterable[str] = (), *, new: Callable[[], str] = fresh) -> dict:
-    """The cached values of `others` and of `stamps`; the stamps always present (created if missing)."""
+def read(
+    stamps: list[str], others: Iterable[str] = (), *, new: Callable[[], str] = fresh, new_is_cheap: bool = True
+) -> dict:
+    """The cached values of `others` and of `stamps`; the stamps always present (created if missing).
+
+    A stamp is created only where it is still absent (a change's own new stamp wins) and read back. When a new
+    value costs nothing (`fresh`), one is offered for every stamp with the read itself: one round trip whether or
+    not a stamp was missing. When it costs a query (`new_is_cheap=False`: the register's stamps with a read replica
+    carry the primary's WAL position), they are read first and made only for those missing."""
+    if new_is_cheap:
+        return add_many_then_get_many(cache, {key: new() for key in stamps}, [*others, *stamps], timeout=None)
     found = cache.get_many([*others, *stamps])
     missing = [key for key in stamps if key not in found]
-    if missing:  # created only if still absent (a change's own new stamp wins), and read back: one round trip
+    if missing:
         found.update(add_many_then_get_many(cache, {key: new() for key in missing}, stamps, timeout=None))
     return found
 

@@ -54,17 +54,46 @@ def test_every_call_shares_one_client_per_pool_across_threads():
     cache.delete_many([f"t{n}:{i}" for n in range(4) for i in range(50)])
 
 
-def test_add_many_then_get_many_keeps_what_is_there_and_reads_back_in_one_round_trip(monkeypatch):
+def test_add_many_then_get_many_keeps_what_is_there_and_reads_back_in_one_command(monkeypatch):
     cache = _cache()
     cache.set("kept", "first", 60)
-    executed = []
+    add_many_then_get_many(cache, {"warm": 1}, ["warm"])  # the script is loaded into the server once
     client = cache._cache.get_client(write=True)
-    monkeypatch.setattr(client, "pipeline", _counting(client.pipeline, executed))
+    sent = []
+    for name in ("evalsha", "eval", "mget", "set", "pipeline"):
+        monkeypatch.setattr(client, name, _recording(getattr(client, name), name, sent))
     found = add_many_then_get_many(cache, {"kept": "second", "made": "new"}, ["kept", "made", "other"], timeout=None)
     assert found == {"kept": "first", "made": "new"}  # an existing value wins; a missing one is created
-    assert executed == [3]  # two SET NX and the MGET, sent together
+    assert sent == ["evalsha"]  # the adds and the read: one command
     assert client.ttl(cache.make_and_validate_key("made")) == -1  # timeout None: kept until changed or evicted
-    cache.delete_many(["kept", "made"])
+    assert cache.get("kept") == "first" and cache.get("made") == "new"  # stored as the backend stores anything
+
+
+def test_add_many_then_get_many_gives_what_it_adds_the_timeout_asked():
+    cache = _cache()
+    found = add_many_then_get_many(cache, {"short": [1, 2]}, ["short"], timeout=60)
+    assert found == {"short": [1, 2]}
+    assert 0 < cache._cache.get_client().ttl(cache.make_and_validate_key("short")) <= 60
+    assert add_many_then_get_many(cache, {}, []) == {}  # nothing asked: no command (MGET needs a key)
+
+
+def test_add_many_then_get_many_is_atomic_under_concurrent_creators():
+    cache = _cache()
+    seen, errors = [], []
+
+    def create(n: int) -> None:
+        try:
+            seen.append(add_many_then_get_many(cache, {"stamp": f"made by {n}"}, ["stamp"])["stamp"])
+        except Exception as exc:  # reported below, from the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(set(seen)) == 1 and seen[0] == cache.get("stamp")  # one creator won; everybody read its value
 
 
 def test_add_many_then_get_many_on_any_other_backend_means_the_same():
@@ -76,16 +105,9 @@ def test_add_many_then_get_many_on_any_other_backend_means_the_same():
     }
 
 
-def _counting(pipeline, executed: list):
-    def counted(*args, **kwargs):
-        pipe = pipeline(*args, **kwargs)
-        execute = pipe.execute
+def _recording(method, name: str, sent: list):
+    def recorded(*args, **kwargs):
+        sent.append(name)
+        return method(*args, **kwargs)
 
-        def run(*a, **k):
-            executed.append(len(pipe.command_stack))
-            return execute(*a, **k)
-
-        pipe.execute = run
-        return pipe
-
-    return counted
+    return recorded

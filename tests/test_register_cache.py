@@ -109,11 +109,15 @@ def test_signed_in_users_and_query_strings_are_not_served_the_stored_page(world)
         assert Client().get("/register/NO-SUCH-NUMBER/").status_code == 404  # misses are never stored
 
 
-def test_the_precompiled_entry_says_what_the_model_says(world):
-    """`register_entry` reads one precompiled statement; it must give the record `public_record` builds from the
-    model, for a suspended certificate with technologies and sites (and its status date from the log)."""
+def test_the_registers_function_says_what_the_model_says(world):
+    """`register_entry` reads the register's function; it must give the record `public_record` builds from the
+    model, for a suspended certificate with technologies and sites (and its status date from the log, in UTC)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import F
+
     from certification.models import Certificate
     from certification.register import REGISTER, public_record, register_entry
+    from iecq.models import TransitionLog
 
     cert = issued(world)
     _u, manager = world.a.users[Role.CB_CERTIFICATION_MANAGER]
@@ -122,7 +126,11 @@ def test_the_precompiled_entry_says_what_the_model_says(world):
     with scope(REGISTER):
         expected = public_record(Certificate.objects.get(pk=cert.pk))
     assert entry["status"] == "suspended" and entry["technologies"] and entry["sites"]
-    assert entry["status_since"] == str(__import__("datetime").date.today()) or entry["status_since"]
+    with scope(SYSTEM):
+        certificates = ContentType.objects.get_for_model(Certificate)
+        suspended = TransitionLog.objects.filter(content_type=certificates, object_id=cert.pk, target="suspended")
+        suspended_at = suspended.exclude(source=F("target")).latest("at").at
+    assert entry["status_since"] == suspended_at.astimezone(__import__("datetime").UTC).date().isoformat()
     for key in set(expected) - {"checked_at", "status_since"}:
         assert entry[key] == expected[key], key
     assert register_entry("NO-SUCH-NUMBER") is None
@@ -173,29 +181,35 @@ def test_the_anonymous_page_is_what_the_template_renders_byte_for_byte(world, la
         register_cache.anonymous_page(request, record)
 
 
-def test_the_entry_is_prepared_once_per_connection(world, settings):
-    """Verification's query is a prepared statement: PREPARE on a connection's first visit, EXECUTE after; a new
-    connection prepares it again. Turned off, the statement is sent whole."""
-    from certification.register import register_entry
+def test_the_entry_is_one_call_of_the_owners_function_which_gives_only_the_register(world):
+    """Verification reads the register through `iecq_register_entry(number)`, the tables' owner's function (no
+    row-level policy inside): one statement, and only the public record of the one certificate named exactly."""
+    from certification.models import Certificate
+    from certification.register import ENTRY_FUNCTION, register_entry
 
     cert = issued(world)
-
-    def sent() -> list[str]:
-        with CaptureQueriesContext(connection) as queries:
-            assert register_entry(cert.number)["number"] == cert.number
-        return [q["sql"].split(" ", 1)[0] for q in queries.captured_queries if "set_config(" not in q["sql"]]
-
-    connection.close()
-    assert sent() == ["PREPARE", "EXECUTE"]
-    assert sent() == ["EXECUTE"]
-    with transaction.atomic():  # a rollback does not undo PREPARE (PostgreSQL), so nothing is prepared twice
-        assert sent() == ["EXECUTE"]
-        transaction.set_rollback(True)
-    assert sent() == ["EXECUTE"]
-    connection.close()
-    assert sent() == ["PREPARE", "EXECUTE"]
-    settings.IECQ_PREPARED_STATEMENTS = False
-    assert sent() == ["SELECT"]
+    with CaptureQueriesContext(connection) as queries:
+        assert register_entry(cert.number)["number"] == cert.number
+    sent = [q["sql"] for q in queries.captured_queries if "set_config(" not in q["sql"]]
+    assert sent == [f"SELECT * FROM {ENTRY_FUNCTION}('{cert.number}')"]
+    other = world.a.records[Certificate]
+    with connection.cursor() as cursor:  # as the application's role, whatever tenant it acts for
+        cursor.execute(f"SELECT * FROM {ENTRY_FUNCTION}(%s)", [other.number])
+        (record,) = cursor.fetchone()
+        for pattern in ("%", f"{other.number[:-1]}%", other.number.lower(), ""):
+            cursor.execute(f"SELECT count(*) FROM {ENTRY_FUNCTION}(%s)", [pattern])
+            assert cursor.fetchone()[0] == 0, pattern  # exact numbers only: no listing through it
+        cursor.execute(
+            "SELECT p.prosecdef, p.provolatile, pg_get_userbyid(p.proowner) = pg_get_userbyid(c.relowner) "
+            "FROM pg_proc p, pg_class c WHERE p.proname = %s AND c.relname = 'certification_certificate'",
+            [ENTRY_FUNCTION],
+        )
+        assert cursor.fetchone() == (True, "s", True)  # security definer, STABLE (cannot write), the owner's
+    assert set(record) == {
+        *("number", "state", "period_start", "expires_on", "issued_on", "revision", "component_types"),
+        *("specifications", "scheme__name", "manufacturer__name", "manufacturer__country"),
+        *("certification_body__name", "certification_body__country", "last_change", "technology_names", "site_lines"),
+    }  # the public fields (CE-04), nothing else of the certificate or its holder
 
 
 def test_the_first_visit_is_stored_once_sent_and_a_failed_store_loses_only_the_store(world, monkeypatch):

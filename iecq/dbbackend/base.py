@@ -6,11 +6,6 @@ nothing extra. `set_config(…, false)` made inside a transaction or a savepoint
 rollback, so every rollback forgets what was written, and the next query writes it again. A new
 connection starts with nothing written.
 
-`execute_prepared` runs a hot, fixed statement as a server-side prepared statement: planning a query that
-joins several tables under row-level security costs more than running it (verification's first visit: 1.7 of
-2.4 ms). A prepared statement lives as long as the database session, rollbacks included (PostgreSQL does not
-undo PREPARE), so the connection remembers its names until it is closed or replaced.
-
 The per-request health check (`CONN_HEALTH_CHECKS`) asks the socket before the server: Django's sends `SELECT 1`,
 a round trip on every request that uses the database (0.1 ms of verification's 4.6 ms here). A server that ended
 the session (a restart, a failover, `pg_terminate_backend`, an idle timeout) has said so on the socket, or closed
@@ -21,26 +16,9 @@ peer that vanished without a word stalls `SELECT 1` as it would the request's ow
 
 from __future__ import annotations
 
-import re
 import select
 
 from django.db.backends.postgresql import base
-
-_PLACEHOLDER = re.compile(r"%%|%s")
-
-
-def numbered(sql: str) -> str:
-    """Django's SQL (%s placeholders, %% for a literal %) with PostgreSQL's $1, $2… instead, for PREPARE."""
-    count = 0
-
-    def replace(match: re.Match) -> str:
-        nonlocal count
-        if match.group() == "%%":
-            return "%"
-        count += 1
-        return f"${count}"
-
-    return _PLACEHOLDER.sub(replace, sql)
 
 
 def _readable(raw) -> bool:
@@ -54,20 +32,10 @@ def _readable(raw) -> bool:
 
 class DatabaseWrapper(base.DatabaseWrapper):
     tenant_applied: tuple | None = None
-    prepared: frozenset[str] = frozenset()  # names of the statements prepared on the current connection
 
     def get_new_connection(self, conn_params):
         self.tenant_applied = None
-        self.prepared = frozenset()
         return super().get_new_connection(conn_params)
-
-    def execute_prepared(self, cursor, name: str, sql: str, params) -> None:
-        """Run `sql` (Django's placeholders) with `params` as the prepared statement `name` of this connection,
-        preparing it first if the connection has not. `name` must stand for this `sql` alone (a constant)."""
-        if name not in self.prepared:
-            cursor.execute(f"PREPARE {name} AS {numbered(sql)}")
-            self.prepared = self.prepared | {name}
-        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
 
     def close_if_health_check_failed(self):
         due = self.connection is not None and self.health_check_enabled and not self.health_check_done
@@ -86,5 +54,4 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _close(self):
         self.tenant_applied = None
-        self.prepared = frozenset()
         return super()._close()

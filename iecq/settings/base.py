@@ -317,10 +317,6 @@ IECQ_CONFLICT_COOLING_OFF_YEARS = int(env("IECQ_CONFLICT_COOLING_OFF_YEARS", "2"
 IECQ_CERTIFICATE_YEARS = int(env("IECQ_CERTIFICATE_YEARS", "3"))  # CE-01, SV-06
 IECQ_EVIDENCE_MAX_BYTES = int(env("IECQ_EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))  # MF-02
 IECQ_PUBLIC_BASE_URL = env("IECQ_PUBLIC_BASE_URL", "http://127.0.0.1:8000")  # links printed in PDFs (QR code)
-# Verification's query as a server-side prepared statement (iecq.dbbackend). Turn off only behind a pooler that
-# cannot keep a session's prepared statements (PgBouncer in transaction mode, which this platform does not support:
-# the row-level security tenant is a session setting too; docs/scaling.md).
-IECQ_PREPARED_STATEMENTS = env_bool("IECQ_PREPARED_STATEMENTS", True)
 IECQ_SIGNING_KEY = env("IECQ_SIGNING_KEY")  # base64 Ed25519 private key for signed verification answers
 IECQ_SIGNING_KEY_FILE = env("IECQ_SIGNING_KEY_FILE", str(BASE_DIR / "var" / "signing-key"))
 # Surveillance and scheduling
