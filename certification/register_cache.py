@@ -25,9 +25,8 @@ Only the anonymous page (no session cookie, no query string) is stored; signed-i
 rendered for them from the same query. The CSRF token of the language form and the "checked at" time
 are written into the stored page for each request.
 
-The anonymous page is itself built from two parts (`anonymous_page`): its content, rendered per certificate,
-and the layout around it (navigation, language form, footer), which is the same for every certificate and is
-rendered once per language and process. The layout was most of the page's rendering (2 of 2.5 ms).
+The anonymous page itself is rendered once per language and variant (the certificate's status), with slots for
+the certificate's values, and filled per visit (`anonymous_page`).
 """
 
 from __future__ import annotations
@@ -46,10 +45,11 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from iecq import stamps
 
-from .register_labels import page_context
+from .register_labels import SHOWN, VARIANT, labels, shown
 
 PAGE_TIMEOUT = 7 * 24 * 3600  # only to return memory; correctness never depends on it
 CSRF_SLOT = "\x00iecq-csrf\x00"
@@ -135,38 +135,54 @@ def fill_slots(html: str, *, csrf_token: str, checked_at: str) -> str:
     return html.replace(CSRF_SLOT, csrf_token).replace(CHECKED_SLOT, checked_at)
 
 
-# --- the anonymous page: content per certificate, layout once per language ---------------------------------
-_SHELL_SLOTS = {"title": "\x00iecq-title\x00", "path": "\x00iecq-path\x00", "content": "\x00iecq-content\x00"}
-_shells: dict[str, str] = {}
+# --- the anonymous page: rendered once per language and variant, the certificate's values filled in ------------
+_SLOT = re.compile("\x00iecq-slot:([a-z_]+)\x00")
+_skeletons: dict[tuple, str] = {}
+
+
+def _slot(name: str) -> SafeString:
+    return mark_safe(f"\x00iecq-slot:{name}\x00")  # noqa: S308 (a marker: no markup, replaced before it is sent)
 
 
 def anonymous_page(request: HttpRequest, record: dict) -> str:
     """The page verify.html renders for an anonymous request without a query string, byte for byte (tested), with
-    the request's CSRF token in its slot: the content rendered alone, set into the layout of the language.
+    the request's CSRF token in its slot.
 
-    The layout (register/verify_shell.html) reads only what is the same for every such request: the
-    anonymous principal's navigation, the language, the site's name. The three things that vary are slots: the
-    title, the path the language form returns to, the content."""
+    Rendering it per certificate was most of a first visit's time in Python (the layout 2 of 2.5 ms; then the
+    content's 30-odd variables, 0.1 ms). What varies from one certificate to the next is only what
+    `register_labels.shown` gives and the path the language form returns to; what else the page says depends on
+    the language and the certificate's status (`register_labels.VARIANT`). So the page is rendered once per
+    language and variant, with slots for those values (its *skeleton*), and filled in one pass per visit. The
+    layout reads only what is the same for every such request: the anonymous principal's navigation, the
+    language, the site's name."""
     if request.user.is_authenticated:  # the layout shows who is signed in; it must never be shared
         raise ValueError("anonymous_page is for anonymous requests")
-    language = translation.get_language()
-    shell = _shells.get(language)
-    if shell is None:
-        shell = render_to_string("register/verify_shell.html", {"slots": _SHELL_SLOTS}, request=request)
-        match = _CSRF_VALUE.search(shell)
-        if match is None or any(slot not in shell for slot in _SHELL_SLOTS.values()):
-            raise ValueError("register/verify_shell.html lost a slot")
-        shell = _shells[language] = shell.replace(match.group(1), CSRF_SLOT)
-    content = render_to_string("register/verify_record.html", page_context(record))
-    return (
-        shell.replace(_SHELL_SLOTS["title"], escape(record["number"]))
-        .replace(_SHELL_SLOTS["path"], escape(request.get_full_path()))
-        .replace(_SHELL_SLOTS["content"], content)
+    key = (translation.get_language(), *(record[field] for field in VARIANT))
+    skeleton = _skeletons.get(key)
+    if skeleton is None:
+        skeleton = _skeletons[key] = _skeleton(request, record)
+    values = {**shown(record), "path": escape(request.get_full_path())}
+    return _SLOT.sub(lambda slot: values[slot.group(1)], skeleton)
+
+
+def _skeleton(request: HttpRequest, record: dict) -> str:
+    slots = {name: _slot(name) for name in SHOWN}
+    variant = {field: record[field] for field in VARIANT}  # nothing else of the record: no value can be frozen in
+    context = {"record": variant, "shown": slots, "labels": labels()}
+    content = render_to_string("register/verify_record.html", context)
+    page = render_to_string(
+        "register/verify_shell.html",
+        {"slots": {"title": slots["number"], "path": _slot("path"), "content": mark_safe(content)}},  # noqa: S308
+        request=request,
     )
+    match = _CSRF_VALUE.search(page)
+    if match is None or _slot("path") not in page or _slot("number") not in page:  # (each variant prints what it
+        raise ValueError("register/verify_shell.html lost a slot")  # says of the record: tested byte for byte)
+    return page.replace(match.group(1), CSRF_SLOT)
 
 
-def _forget_shells(**kwargs) -> None:
-    _shells.clear()  # a setting the layout reads may have changed (tests override them)
+def _forget_skeletons(**kwargs) -> None:
+    _skeletons.clear()  # a setting the layout reads may have changed (tests override them)
 
 
 def _replayed(stamp: tuple, using: str) -> bool:
@@ -239,4 +255,4 @@ def connect() -> None:
     for field in ("technologies", "sites"):
         through = getattr(Certificate, field).through
         m2m_changed.connect(_certificate_relation_changed, sender=through, dispatch_uid=f"register_cache_{field}")
-    setting_changed.connect(_forget_shells, dispatch_uid="register_cache_shells")
+    setting_changed.connect(_forget_skeletons, dispatch_uid="register_cache_skeletons")

@@ -12,6 +12,8 @@ is translated, not escaped again.
 
 from __future__ import annotations
 
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +46,37 @@ def labels() -> dict[str, SafeString]:
     return found
 
 
+# What the content prints of a record, each as `shown(record)` gives it. The template prints these and nothing else of
+# the record but VARIANT, so that `register_cache` can render it once per language and variant with slots instead.
+SHOWN = (
+    *("number", "status_since", "holder", "certification_body", "scheme", "technologies", "component_types"),
+    *("specifications", "sites", "issued_on", "period_start", "expires_on", "revision", "checked_at"),
+)
+VARIANT = ("status", "status_label", "mark_allowed")  # what chooses the content's sentences and badge
+
+
+def shown(record: dict) -> dict[str, SafeString]:
+    """The record's values as the content prints them: escaped, lists joined, line breaks kept (what the filters
+    `join` and `linebreaksbr` made of them in the template)."""
+    maker, body = record["manufacturer"], record["certification_body"]
+    return {
+        "number": escape(record["number"]),
+        "status_since": escape(record["status_since"]),
+        "holder": escape(f"{maker['name']} ({maker['country']})"),
+        "certification_body": escape(f"{body['name']} ({body['country']})"),
+        "scheme": escape(record["scheme"]),
+        "technologies": escape(", ".join(record["technologies"])),
+        "component_types": linebreaksbr(record["component_types"], autoescape=True),
+        "specifications": linebreaksbr(record["specifications"], autoescape=True) or mark_safe("—"),
+        "sites": escape("; ".join(record["sites"])),
+        "issued_on": escape(record["issued_on"]),
+        "period_start": escape(record["period_start"]),
+        "expires_on": escape(record["expires_on"]),
+        "revision": escape(record["revision"]),
+        "checked_at": escape(record["checked_at"]),
+    }
+
+
 def page_context(record: dict) -> dict:
     """What register/verify.html (and its content, register/verify_record.html) is rendered with."""
-    return {"record": record, "title": record["number"], "labels": labels()}
+    return {"record": record, "title": record["number"], "labels": labels(), "shown": shown(record)}

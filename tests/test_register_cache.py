@@ -164,21 +164,69 @@ def test_the_anonymous_page_is_what_the_template_renders_byte_for_byte(world, la
     from certification.register import register_entry
 
     csrf = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
-    register_cache._forget_shells()
+    register_cache._forget_skeletons()
+    variants = set()
     with translation.override(language):
         for cert in (issued(world), world.a.records[Certificate]):
             request = RequestFactory().get(f"/register/{cert.number}/")
             request.user = AnonymousUser()
             record = register_entry(cert.number)
+            variants.add((record["status"], record["mark_allowed"]))
             whole = render_to_string("register/verify.html", page_context(record), request)
             composed = register_cache.anonymous_page(request, record)
             assert register_cache.CSRF_SLOT in composed and cert.number in composed
             composed = composed.replace(register_cache.CSRF_SLOT, "token")
             assert csrf.sub(r"\1token", composed) == csrf.sub(r"\1token", whole)
-    assert len(register_cache._shells) == 1  # the layout was rendered once
+    assert len(register_cache._skeletons) == len(variants)  # rendered once per language and variant
     request.user = world.a.users[Role.CB_ADMIN][0]  # a signed-in layout is never shared
     with pytest.raises(ValueError):
         register_cache.anonymous_page(request, record)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_anonymous_page_of_every_variant_and_of_hostile_values_is_what_the_template_renders(world, language):
+    """Each status's sentences and badge, and values that escaping, joining and line breaks must treat as the
+    template does: two records of each variant, the second filled into the skeleton the first made."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from certification.register import register_entry
+
+    csrf = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
+    base = register_entry(issued(world).number)
+    hostile = {
+        "number": "IECQ-<b>&\"'",
+        "manufacturer": {"name": "<script>alert(1)</script> & Söhne \x00iecq-slot:path\x00", "country": "DE"},
+        "certification_body": {"name": 'CB "quoted" <i>', "country": "FR"},
+        "scheme": "Scheme & <co>",
+        "technologies": ["Passive <components>", "Connectors & cables"],
+        "component_types": "Line one\nLine <two>\r\nLine three",
+        "specifications": "",
+        "sites": ["Plant <1>, Town, DE", "Plant 2 & 3, City, FR"],
+        "revision": 12,
+    }
+    variants = [
+        {"status": "valid", "mark_allowed": True},
+        {"status": "suspended", "mark_allowed": False},
+        {"status": "withdrawn", "mark_allowed": False},
+        {"status": "expired", "mark_allowed": False},
+        {"status": "valid", "mark_allowed": False},  # valid but past its expiry date: the mark is not allowed
+    ]
+    register_cache._forget_skeletons()
+    with translation.override(language):
+        for variant in variants:
+            for values in ({}, hostile):
+                record = {**base, **variant, **values, "status_label": variant["status"].title()}
+                request = RequestFactory().get(f"/register/{record['number']}/")
+                request.user = AnonymousUser()
+                whole = render_to_string("register/verify.html", page_context(record), request)
+                composed = register_cache.anonymous_page(request, record).replace(register_cache.CSRF_SLOT, "token")
+                assert csrf.sub(r"\1token", composed) == csrf.sub(r"\1token", whole), (variant, bool(values))
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Söhne" in composed and "<script>alert" not in composed
+        assert "Line one<br>Line &lt;two&gt;<br>Line three" in composed and "<dd>—</dd>" in composed
+    assert len(register_cache._skeletons) == len(variants)
 
 
 def test_the_entry_is_one_call_of_the_owners_function_which_gives_only_the_register(world):
