@@ -4,9 +4,11 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     DJANGO_SETTINGS_MODULE=iecq.settings.production
 
-# WeasyPrint needs Pango; gettext compiles the message catalogues.
+# WeasyPrint needs Pango; a CJK font prints Chinese, Japanese and Korean names (the platform bundles Latin, Greek,
+# Cyrillic and DejaVu's other scripts); gettext compiles the message catalogues.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core gettext \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core \
+    fonts-wqy-microhei gettext \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -52,4 +52,9 @@ if ! ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so.0"; then
   echo "Installing Pango for WeasyPrint..."
   apt_install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
 fi
-echo "PostgreSQL, Redis, chromium and Pango are ready."
+# Chinese, Japanese and Korean names in certificate PDFs: the bundled fonts cover the other scripts (1.6 MB).
+if [ ! -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] && ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  echo "Installing a CJK font (WenQuanYi Micro Hei) for certificate PDFs..."
+  apt_install fonts-wqy-microhei
+fi
+echo "PostgreSQL, Redis, chromium, Pango and the CJK font are ready."
