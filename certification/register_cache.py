@@ -49,7 +49,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from iecq import stamps
 
-from .register_labels import SHOWN, VARIANT, labels, shown
+from .register_labels import SHOWN, VARIANT, labels, shown, time_shown
 
 PAGE_TIMEOUT = 7 * 24 * 3600  # only to return memory; correctness never depends on it
 CSRF_SLOT = "\x00iecq-csrf\x00"
@@ -121,7 +121,7 @@ def first_visit_response(
         return HttpResponse(body)
 
     def keep() -> None:
-        store(number, language, stamp, with_slots(html, record["checked_at"]), using=using)
+        store(number, language, stamp, with_slots(html, time_shown(record["checked_at"])), using=using)
 
     return StoredOnceSent(body, then=keep)
 

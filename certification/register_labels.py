@@ -73,8 +73,14 @@ def shown(record: dict) -> dict[str, SafeString]:
         "period_start": escape(record["period_start"]),
         "expires_on": escape(record["expires_on"]),
         "revision": escape(record["revision"]),
-        "checked_at": escape(record["checked_at"]),
+        "checked_at": escape(time_shown(record["checked_at"])),
     }
+
+
+def time_shown(iso: str) -> str:
+    """A UTC time in ISO 8601 ('2026-11-27T03:51:17+00:00') as the page prints it, before ' UTC': '2026-11-27
+    03:51:17'. The signed answer keeps the ISO form."""
+    return iso[:19].replace("T", " ")
 
 
 def page_context(record: dict) -> dict:

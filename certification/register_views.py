@@ -18,7 +18,7 @@ from . import register_cache
 from .choices import CertificateState
 from .models import Certificate
 from .register import RegisterQuery, register_entry, register_search
-from .register_labels import page_context
+from .register_labels import page_context, time_shown
 
 
 @require_GET
@@ -60,7 +60,7 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
     if cacheable:
         html, stamp = register_cache.lookup(number, language)
         if html is not None:
-            checked_at = timezone.now().replace(microsecond=0).isoformat()
+            checked_at = time_shown(timezone.now().replace(microsecond=0).isoformat())
             return HttpResponse(register_cache.fill_slots(html, csrf_token=get_token(request), checked_at=checked_at))
     record = register_entry(number)
     if record is None:

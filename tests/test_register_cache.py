@@ -52,6 +52,20 @@ def test_the_second_anonymous_visit_is_served_without_the_database_and_its_form_
     assert "Ce certificat est valide." in visitor_fr  # French is stored apart from English
 
 
+def test_every_visit_says_when_it_was_checked_the_stored_page_included(world, monkeypatch):
+    import datetime
+
+    from certification import register_views
+
+    cert = issued(world)
+    first, _q, _r = verify(Client(), cert.number)
+    assert re.search(r"<dd>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC</dd>", first) and "+00:00" not in first
+    later = datetime.datetime(2031, 1, 2, 3, 4, 5, 678, tzinfo=datetime.UTC)
+    monkeypatch.setattr(register_views.timezone, "now", lambda: later)
+    second, queries, _r = verify(Client(), cert.number)
+    assert queries == 0 and "<dd>2031-01-02 03:04:05 UTC</dd>" in second  # the stored page, checked now
+
+
 def test_a_suspension_is_shown_at_once_to_the_next_visitor(world):
     cert = issued(world)
     verify(Client(), cert.number)
