@@ -221,6 +221,32 @@ def test_the_related_ids_read_with_the_page_equal_those_read_after_it(world, mon
     assert compared > 100, compared
 
 
+@pytest.mark.django_db
+def test_the_related_ids_columns_built_once_per_principal_still_read_the_rows_of_now(world):
+    """`with_listed_ids` keeps its expressions per principal (`_listed_ids_columns`); they hold the principal's ids,
+    never rows, so a site linked after the first request is listed by the next one, for the same principal."""
+    import iecq.api.viewsets as api_viewsets
+    from certification.models import Certificate
+    from manufacturers.models import Site
+    from tests.conftest import token_client
+
+    client = token_client(world.a.tokens["cb"][0])
+    url = reverse("api:certificate-list")
+    before = {row["id"]: row["sites"] for row in client.get(url, {"page_size": 50}).json()["results"]}
+    hits = api_viewsets._listed_ids_columns.cache_info().hits
+    cert_id = next(iter(before))
+    with scope(system_principal("listed ids test data")):
+        cert = Certificate.objects.get(pk=cert_id)
+        site = Site.objects.create(
+            manufacturer_id=cert.manufacturer_id, name="New plant", address="1 Road", city="Town"
+        )
+        cert.sites.add(site)
+    after = {row["id"]: row["sites"] for row in client.get(url, {"page_size": 50}).json()["results"]}
+    assert api_viewsets._listed_ids_columns.cache_info().hits > hits  # the second request reused the columns
+    assert after[cert_id] == sorted([*before[cert_id], site.pk])
+    assert {k: v for k, v in after.items() if k != cert_id} == {k: v for k, v in before.items() if k != cert_id}
+
+
 def test_a_plain_attribute_is_read_directly_and_anything_else_is_left_to_drf():
     """`_ATTRIBUTE` fields (a property, a related row's column) are read with getattr; a None on the way, a method
     or an exception goes to DRF's own `get_attribute`, which knows what each means."""

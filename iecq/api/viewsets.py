@@ -3,6 +3,7 @@ and one POST action per state-machine transition."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -206,12 +207,21 @@ def with_listed_ids(queryset: models.QuerySet, relations: tuple[str, ...], princ
     What `attach_listed_ids` does in a query per relation after the page, in the page's query: no more round
     trips, and no list of the page's ids to send back. PostgreSQL evaluates these columns only for the rows the
     page returns (after the sort and the limit); each is an index probe of the link table."""
-    annotations = {}
+    return queryset.annotate(**dict(_listed_ids_columns(queryset.model, tuple(relations), principal)))
+
+
+@functools.lru_cache(maxsize=512)
+def _listed_ids_columns(model: type[models.Model], relations: tuple[str, ...], principal: Principal) -> tuple:
+    """The `ARRAY(SELECT …)` expressions of `with_listed_ids`, built once per model, relations and principal (per
+    process): building them (the related model's visibility filter, the subquery) took 0.7 ms of a 5 ms list
+    request, and they depend on nothing else. An expression is never changed by the querysets that use it (each
+    resolves a copy), and the visibility filter holds no rows, only the principal's ids (`visibility_q`)."""
+    columns = []
     for name in relations:
-        links, source, target = _listed_links(queryset.model, name, principal)
+        links, source, target = _listed_links(model, name, principal)
         ids = links.filter(**{source: OuterRef("pk")}).order_by(target).values(target)
-        annotations[listed_attr(name)] = ArraySubquery(ids)
-    return queryset.annotate(**annotations)
+        columns.append((listed_attr(name), ArraySubquery(ids)))
+    return tuple(columns)
 
 
 def attach_listed_ids(rows: list[models.Model], relations: tuple[str, ...], principal: Principal) -> None:
