@@ -138,7 +138,7 @@ def _last_change() -> Subquery:
     )
 
 
-def _entry_queryset(number):
+def _entry_queryset(number: str):
     """One certificate's public fields, its technologies, sites and last status change, in one PostgreSQL query."""
     through_technology = Certificate.technologies.through.objects.filter(certificate_id=OuterRef("pk"))
     through_site = Certificate.sites.through.objects.filter(certificate_id=OuterRef("pk"))

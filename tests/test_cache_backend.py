@@ -33,24 +33,16 @@ def test_every_call_shares_one_client_per_pool_across_threads():
     first = cache._cache.get_client()
     assert cache._cache.get_client() is first
     assert cache._cache.get_client(write=True) is first  # one server: reads and writes share its pool
-    seen, errors = [], []
+    seen = []
 
     def work(n: int) -> None:
-        try:
-            for i in range(50):
-                cache.set(f"t{n}:{i}", i, 60)
-                assert cache.get(f"t{n}:{i}") == i
-            seen.append(cache._cache.get_client())
-        except Exception as exc:  # reported below, from the main thread
-            errors.append(exc)
+        for i in range(50):
+            cache.set(f"t{n}:{i}", i, 60)
+            assert cache.get(f"t{n}:{i}") == i
+        seen.append(cache._cache.get_client())
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    assert all(client is first for client in seen)
+    assert _in_threads(work, 4) == []
+    assert len(seen) == 4 and all(client is first for client in seen)
     cache.delete_many([f"t{n}:{i}" for n in range(4) for i in range(50)])
 
 
@@ -79,21 +71,15 @@ def test_add_many_then_get_many_gives_what_it_adds_the_timeout_asked():
 
 def test_add_many_then_get_many_is_atomic_under_concurrent_creators():
     cache = _cache()
-    seen, errors = [], []
+    seen = []
 
     def create(n: int) -> None:
-        try:
-            seen.append(add_many_then_get_many(cache, {"stamp": f"made by {n}"}, ["stamp"])["stamp"])
-        except Exception as exc:  # reported below, from the main thread
-            errors.append(exc)
+        seen.append(add_many_then_get_many(cache, {"stamp": f"made by {n}"}, ["stamp"])["stamp"])
 
-    threads = [threading.Thread(target=create, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    assert len(set(seen)) == 1 and seen[0] == cache.get("stamp")  # one creator won; everybody read its value
+    assert _in_threads(create, 8) == []
+    assert (
+        len(seen) == 8 and len(set(seen)) == 1 and seen[0] == cache.get("stamp")
+    )  # one creator won; everybody read its value
 
 
 def test_add_many_then_get_many_on_any_other_backend_means_the_same():
@@ -103,6 +89,24 @@ def test_add_many_then_get_many_on_any_other_backend_means_the_same():
         "kept": "first",
         "made": "new",
     }
+
+
+def _in_threads(work, count: int) -> list[Exception]:
+    """`work(n)` for n in range(count), each in its own thread, all at once; what they raised."""
+    errors: list[Exception] = []
+
+    def run(n: int) -> None:
+        try:
+            work(n)
+        except Exception as exc:  # reported to the test, from the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
 
 
 def _recording(method, name: str, sent: list):
