@@ -71,7 +71,9 @@ def _page_key(number: str, language: str) -> str:
 def lookup(number: str, language: str) -> tuple[str | None, tuple]:
     """The stored page if it is still current, and the stamp (version, generation) a new page must carry."""
     key, version = _page_key(number, language), _version_key(number)
-    found = stamps.read([version, GENERATION], [key], new=_new_value, new_is_cheap=not _with_replica())
+    # Eager (one round trip even for a certificate's first visit since its last change) unless a new value costs a
+    # query: with a read replica, a stamp carries the primary's WAL position.
+    found = stamps.read([version, GENERATION], [key], new=_new_value, eager=not _with_replica())
     stamp = (found.get(version), found.get(GENERATION))
     stored = found.get(key)
     if stored is not None and stored[0] == stamp:
