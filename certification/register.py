@@ -200,6 +200,8 @@ def register_entry(number: str) -> dict | None:
     On PostgreSQL one call of the owner's function (`entry_function_statements`); elsewhere (SQLite, `make run`
     without PostgreSQL) the same query through the ORM."""
     number = number.strip()
+    if "\x00" in number:  # no number holds one, and PostgreSQL refuses it in a parameter
+        return None
     connection = connections[router.db_for_read(Certificate)]
     with scope(REGISTER):
         if connection.vendor == "postgresql":

@@ -24,7 +24,10 @@ from .register_labels import page_context, time_shown
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     """Search the register by number, manufacturer, technology, CB, country and status (CE-04)."""
-    query = RegisterQuery(**{f: request.GET.get(f, "")[:200] for f in RegisterQuery.__dataclass_fields__})
+    # At most 200 characters a field, and no NUL (nothing stored holds one; PostgreSQL refuses it in a parameter).
+    query = RegisterQuery(
+        **{f: request.GET.get(f, "")[:200].replace("\x00", "") for f in RegisterQuery.__dataclass_fields__}
+    )
     searched = any(vars(query).values())
     records, page = register_search(query, page=request.GET.get("page")) if searched else ([], None)
     return render(
@@ -50,12 +53,15 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
     cannot be stale); everybody else, and every miss, is answered from the database."""
     number = number.strip()
     language = translation.get_language()
-    # Anonymous (no session), no query string, and no message waiting in a cookie (it would be printed).
+    # Anonymous (no session), no query string, and no message waiting in a cookie (it would be printed); a number
+    # that could be one (no certificate number is longer, or holds a space or a control character: no cache key).
     cacheable = (
         not request.GET
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
         and len(number) <= 40
+        and number.isprintable()
+        and " " not in number
     )
     if cacheable:
         html, stamp = register_cache.lookup(number, language)

@@ -66,6 +66,23 @@ def test_every_visit_says_when_it_was_checked_the_stored_page_included(world, mo
     assert queries == 0 and "<dd>2031-01-02 03:04:05 UTC</dd>" in second  # the stored page, checked now
 
 
+def test_a_number_or_search_with_a_nul_character_finds_nothing_rather_than_failing(world):
+    import warnings
+
+    from django.core.cache.backends.base import CacheKeyWarning
+
+    client = Client()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)  # such a number never becomes a cache key
+        assert client.get("/register/IECQ%00-1/").status_code == 404
+        assert client.get("/register/IECQ%201/").status_code == 404
+    signed = client.get("/register/IECQ%00-1/signed.json")
+    assert signed.status_code == 404 and signed.json()["code"] == "not_found"
+    cert = issued(world)
+    found = client.get("/register/", {"number": cert.number[:8] + "\x00" + cert.number[8:]})
+    assert found.status_code == 200 and cert.number in found.content.decode()  # the NUL dropped, the rest searched
+
+
 def test_a_suspension_is_shown_at_once_to_the_next_visitor(world):
     cert = issued(world)
     verify(Client(), cert.number)
