@@ -1,4 +1,6 @@
-"""The labels of the verification page's content, translated once per language and process.
+"""The labels of the verification page's content, translated once per language and process, and the values it
+prints of a record (`shown`), formatted in Python so that the page can be rendered once per language and status
+(`certification.register_cache.anonymous_page`).
 
 `{% translate %}` looks up the active language and walks its catalogue on every render: the fourteen labels
 printed on every verification page were half of the time its content took to render (0.25 of 0.47 ms, on the
