@@ -4,7 +4,9 @@
 
 A plan is a list of measurements: {"name", "paths": [...], "headers": {...}, "requests": n} for
 latency (one connection, one request at a time, paths taken in turn; with "floor_paths" each request
-is followed by one to its floor, so that a busy machine slows both alike), or with "concurrency": c and
+is followed by one to its floor, so that a busy machine slows both alike; with "gap": seconds, each request and
+each floor is followed by that much idle time, so that what a server does after an answer is not timed as part of
+the next request), or with "concurrency": c and
 "seconds": s for throughput (c keep-alive connections for s seconds). Standard library only, so the
 loader measures the same way whatever the server runs.
 
@@ -46,15 +48,20 @@ def latency(host: str, port: int, m: dict) -> dict:
     for path in (floors or [])[:5]:
         _get(floor_conn, path, headers)
     samples, floor_samples = [], []
+    gap = m.get("gap", 0)
     for i in range(m["requests"]):
         start = time.perf_counter()
         status = _get(conn, paths[i % len(paths)], headers)
         samples.append(time.perf_counter() - start)
         statuses[status] = statuses.get(status, 0) + 1
+        if gap:
+            time.sleep(gap)
         if floors:
             start = time.perf_counter()
             _get(floor_conn, floors[i % len(floors)], headers)
             floor_samples.append(time.perf_counter() - start)
+            if gap:
+                time.sleep(gap)
     conn.close()
     floor_conn.close()
     out = {"median": statistics.median(samples), "p95": sorted(samples)[int(len(samples) * 0.95)]}

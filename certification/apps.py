@@ -11,7 +11,8 @@ class CertificationConfig(AppConfig):
 
         from . import register, register_cache
 
-        # The stored verification pages forget a certificate whenever it or a name it prints changes.
         register_cache.connect()
-        # Verification's query is a function of the tables' owner, made from the current model after every migrate.
+        # Verification's functions and the triggers that forget stored pages are made from the current models after
+        # every migrate: the entry first, which the page table's functions call.
         post_migrate.connect(register.on_post_migrate, sender=self, dispatch_uid="certification_register_entry")
+        post_migrate.connect(register_cache.on_post_migrate, sender=self, dispatch_uid="certification_register_pages")

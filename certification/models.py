@@ -618,3 +618,27 @@ class CertificatePdfBatch(FSMModelMixin, models.Model):
         if self.state in (PdfBatchState.DONE, PdfBatchState.EXPIRED):
             return 100
         return min(99, self.processed * 100 // self.total) if self.total else 0
+
+
+class RegisterPage(models.Model):
+    """A certificate's anonymous verification page in one language, as it was first sent since its last change
+    (certification/register_cache.py).
+
+    Read and written only through the functions of the tables' owner (`iecq_register_visit`, `iecq_register_store`):
+    row-level security is on with no policy, so the application's role sees and writes no row of it. Triggers on
+    every table whose values the page prints delete a certificate's pages in the transaction that changes them.
+    """
+
+    number = models.CharField(max_length=40)
+    language = models.CharField(max_length=8)
+    html = models.TextField()
+    # The last day the page may be served: the expiry date of a certificate whose mark it allows; none otherwise.
+    fresh_until = models.DateField(null=True)
+    stored_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["number", "language"], name="register_page_unique")]
+        indexes = [models.Index(fields=["stored_at"], name="register_page_stored_at")]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.language})"

@@ -163,7 +163,7 @@ def entry_function_statements(connection) -> list[str]:
     """The DDL of `iecq_register_entry(number)`: `_entry_queryset` as compiled by Django, in a function of the tables'
     owner that returns the row as JSON.
 
-    Verification's first visit to a certificate reads it (later visits are served by `register_cache`). As the
+    Verification reads it through `iecq_register_visit` when no page is stored (`register_cache`). As the
     application's role, the same statement passed the row-level policy of each of the seven tables it reads, a
     third of its time; the owner's function is not policed, and it can only ever return the public fields of the
     one certificate whose exact number it is given, which is what the register shows anybody (CE-04). PL/pgSQL
@@ -194,6 +194,15 @@ def on_post_migrate(sender, using="default", **kwargs) -> None:
     install(using)
 
 
+def record_from_entry(values: dict) -> dict:
+    """The public record from the row `iecq_register_entry` gives as JSON (dates as ISO text, the time of the last
+    status change in UTC, the session's zone)."""
+    for field in ("period_start", "expires_on", "issued_on"):
+        values[field] = date.fromisoformat(values[field])
+    last_change = values["last_change"]
+    return _record(values, status_since=date.fromisoformat(last_change[:10]) if last_change else None)
+
+
 def register_entry(number: str) -> dict | None:
     """The public record of one certificate by its exact number, or None.
 
@@ -208,13 +217,7 @@ def register_entry(number: str) -> dict | None:
             with connection.cursor() as cursor:
                 cursor.execute(_ENTRY_CALL, [number])
                 row = cursor.fetchone()
-            if row is None:
-                return None
-            values = row[0]  # JSON: dates as ISO text, the time of the last change in UTC (the session's zone)
-            for field in ("period_start", "expires_on", "issued_on"):
-                values[field] = date.fromisoformat(values[field])
-            last_change = values["last_change"]
-            return _record(values, status_since=date.fromisoformat(last_change[:10]) if last_change else None)
+            return None if row is None else record_from_entry(row[0])
         cert = _base().annotate(last_change=_last_change()).filter(number=number).first()
         if cert is None:
             return None

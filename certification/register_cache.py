@@ -1,98 +1,124 @@
-"""The public verification page, rendered once per certificate and language, until the certificate changes.
+"""The public verification page, stored once per certificate and language in PostgreSQL until the certificate changes.
 
-Verification is the platform's hottest read (buyers scan the QR code of every certificate they
-receive) and its most dangerous one: a stale "valid" is worse than a slow page. So the cache is never
-cleared by a timer but by the changes themselves, and it is built so that a change cannot be missed:
+Verification is the platform's hottest read (buyers scan the QR code of every certificate they receive) and its
+most dangerous one: a stale "valid" is worse than a slow page. So a stored page is never cleared by a timer, and is
+never served once anything it prints has changed, by the database's own means:
 
-* Every stored page carries the *version* of its certificate and the register's *generation* read
-  **before** the database was; a page is served only while both are still current. A version or generation
-  that is missing (never set, or evicted) is created before anything is stored, so no page is ever stamped
-  "none" and an eviction can only cause misses. Any save or
-  delete of a certificate, or of its technologies or sites, sets a new random version of its
-  number; any save or delete of a manufacturer, certification body, site, scheme or technology
-  (names printed on many pages) sets a new generation. A reader that read the database before such
-  a change and stores its page after it stores it under the old version: nobody is served it.
-* Versions are set twice: at once (readers inside the writing transaction miss) and again after the
-  commit (readers that read the old rows in between miss too). Pages are only stored from reads made
-  outside any transaction, so an uncommitted state never reaches the cache.
-* With a read replica (DATABASE_REPLICA_URL), a version also records the primary's WAL position at the
-  commit; a page read from the replica is stored only once the replica has replayed that far, so the
-  replica's lag cannot be frozen into the cache.
-* Signals, not services, trigger it: the cache must follow every write path (services, the sweep,
-  imports, the admin), and it holds no business rule: it only forgets.
+* **Forgotten in the changing transaction.** Triggers on every table whose values the page prints (the certificate,
+  its technologies and sites and their names, its status log, its holder, its certification body, its scheme) delete
+  the affected certificates' pages in the statement that changes them (`iecq_register_forget_<table>`). A page is a
+  row of `certification.RegisterPage`; readers see it gone exactly when they see the change.
+* **Stored only if it is still true.** A page is stored after it was sent (`StoredOnceSent`), by the tables' owner's
+  `iecq_register_store`, which takes an advisory lock that every change holds (shared) from its trigger until it
+  commits, and gives up if one is under way; then, in a new snapshot, it reads the certificate's entry again and
+  stores the page only if the entry is still the one the page was rendered from. Every change that began before the
+  lock has committed and is in that snapshot; every change after it waits for the store to commit, then deletes the
+  page. A page read from a lagging replica is thus checked against the primary. Writes run at READ COMMITTED
+  (Django's default; the store refuses any other level, whose snapshot would predate its lock).
+* **One statement a visit.** `iecq_register_visit(number, language)` answers with the stored page, or, when there is
+  none, with the certificate's entry (`certification.register.entry_function_statements`): a first visit costs one
+  round trip, as a later one does. The tables' owner's functions are the only way to the page table: row-level
+  security is on with no policy, so the application's role reads and writes none of it directly.
+* A page that depends on the date (a valid certificate allows its mark until its expiry date) carries that date and
+  is not served after it. Pages nobody visited for a while are deleted by a daily task (`prune`); only to return
+  space.
 
-Only the anonymous page (no session cookie, no query string) is stored; signed-in users get the page
-rendered for them from the same query. The CSRF token of the language form and the "checked at" time
-are written into the stored page for each request.
+Only the anonymous page (no session cookie, no query string, no message waiting) is stored; signed-in users get the
+page rendered for them from the same entry. The page holds nothing of the visitor: anonymous pages carry no CSRF
+token (their language form is a GET, see `iecq.portal.views.choose_language`), and the "checked at" time is written
+in for each request.
 
-The anonymous page itself is rendered once per language and variant (the certificate's status), with slots for
-the certificate's values, and filled per visit (`anonymous_page`).
+The anonymous page itself is rendered once per language and variant (the certificate's status), with slots for the
+certificate's values, and filled per first visit (`anonymous_page`). On SQLite (`make run` without PostgreSQL)
+nothing is stored: every visit is rendered from the database.
 """
 
 from __future__ import annotations
 
+import datetime
+import json
 import logging
 import re
 from collections.abc import Callable
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.signals import setting_changed
-from django.db import connection, connections
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db import connections, router
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from iecq import stamps
-
 from .register_labels import SHOWN, VARIANT, labels, shown, time_shown
 
-PAGE_TIMEOUT = 7 * 24 * 3600  # only to return memory; correctness never depends on it
-CSRF_SLOT = "\x00iecq-csrf\x00"
-CHECKED_SLOT = "\x00iecq-checked-at\x00"
-GENERATION = "register:generation"
-_CSRF_VALUE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# Where the "checked at" time goes in a stored page: markup, which no escaped value can hold (PostgreSQL text cannot
+# hold the NUL of the other slots).
+CHECKED_SLOT = "<!--iecq:checked-at-->"
+VISIT_FUNCTION = "iecq_register_visit"
+STORE_FUNCTION = "iecq_register_store"
+PRUNE_FUNCTION = "iecq_register_prune"
+FORGET_FUNCTION = "iecq_register_forget"
+# The advisory lock every change of what a page prints holds shared until it commits, and a store takes exclusive.
+LOCK = 0x1EC0_0000_0001
+_VISIT_CALL = f"SELECT * FROM {VISIT_FUNCTION}(%s, %s)"  # noqa: S608 (constants)
+_STORE_CALL = f"SELECT {STORE_FUNCTION}(%s, %s, %s, %s, %s)"
+_CSRF = re.compile(r"csrfmiddlewaretoken|X-CSRFToken", re.IGNORECASE)
 logger = logging.getLogger(__name__)
 
 
-def _version_key(number: str) -> str:
-    return f"register:version:{number}"
+# --- reading and storing --------------------------------------------------------------------------------
+def supported() -> bool:
+    """Pages are stored on PostgreSQL only."""
+    from .models import Certificate
+
+    return connections[router.db_for_read(Certificate)].vendor == "postgresql"
 
 
-def _page_key(number: str, language: str) -> str:
-    return f"register:page:{language}:{number}"
+def visit(number: str, language: str) -> tuple[str | None, str | None]:
+    """In one statement: (the stored page, None) while it is current; else (None, the certificate's entry as JSON
+    text); (None, None) if no certificate has this number."""
+    from iecq.tenancy import scope
+
+    from .models import Certificate
+    from .register import REGISTER
+
+    with scope(REGISTER), connections[router.db_for_read(Certificate)].cursor() as cursor:
+        cursor.execute(_VISIT_CALL, [number, language])
+        row = cursor.fetchone()
+    return (None, None) if row is None else (row[0], row[1])
 
 
-# --- reading --------------------------------------------------------------------------------------------
-def lookup(number: str, language: str) -> tuple[str | None, tuple]:
-    """The stored page if it is still current, and the stamp (version, generation) a new page must carry."""
-    key, version = _page_key(number, language), _version_key(number)
-    # Eager (one round trip even for a certificate's first visit since its last change) unless a new value costs a
-    # query: with a read replica, a stamp carries the primary's WAL position.
-    found = stamps.read([version, GENERATION], [key], new=_new_value, eager=not _with_replica())
-    stamp = (found.get(version), found.get(GENERATION))
-    stored = found.get(key)
-    if stored is not None and stored[0] == stamp:
-        return stored[1], stamp
-    return None, stamp
+def store(number: str, language: str, entry: str, html: str, fresh_until: datetime.date | None) -> bool:
+    """Keep `html`, rendered from `entry`, while nothing it prints changes; False where it was not kept (a change
+    was under way, or has already committed)."""
+    from iecq.tenancy import scope
+
+    from .register import REGISTER
+
+    with scope(REGISTER), connections["default"].cursor() as cursor:
+        cursor.execute(_STORE_CALL, [number, language, entry, html, fresh_until])
+        return bool(cursor.fetchone()[0])
 
 
-def store(number: str, language: str, stamp: tuple, html: str, *, using: str) -> bool:
-    """Keep `html` under `stamp` if it was read from committed rows that are at least as new as the stamp."""
-    if connections[using].in_atomic_block or not _replayed(stamp, using):
-        return False
-    cache.set(_page_key(number, language), (stamp, html), PAGE_TIMEOUT)
-    return True
+def prune(*, older_than: datetime.timedelta) -> int:
+    """Delete the pages stored longer ago than `older_than`, and those past their date; how many."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute(f"SELECT {PRUNE_FUNCTION}(%s)", [timezone.now() - older_than])
+        return int(cursor.fetchone()[0])
+
+
+def fill(html: str, *, checked_at: str) -> str:
+    return html.replace(CHECKED_SLOT, checked_at)
+
+
+def checked_now() -> str:
+    return time_shown(timezone.now().replace(microsecond=0).isoformat())
 
 
 class StoredOnceSent(HttpResponse):
     """A response that runs `then` once the server has sent it (WSGI servers, and Django's test client, call
     `close()` after the last byte): storing a first visit's page is not part of the visitor's wait. A failure
-    there (the cache unreachable) is logged; the page was already answered from the database."""
+    there (the database unreachable) is logged; the page was already answered."""
 
     def __init__(self, content: str, *, then: Callable[[], object]) -> None:
         super().__init__(content)
@@ -109,32 +135,22 @@ class StoredOnceSent(HttpResponse):
             super().close()  # request_finished: the database connection is released after the store
 
 
-def first_visit_response(
-    request: HttpRequest, record: dict, *, number: str, language: str, stamp: tuple, using: str
-) -> HttpResponse:
-    """The anonymous page of `record` (read from the database `using` after `stamp` was), stored once it is sent
-    under the key `lookup(number, language)` read.
+def first_visit_response(request: HttpRequest, entry: str, *, number: str, language: str) -> HttpResponse:
+    """The anonymous page of the certificate whose entry `visit` gave, stored once it is sent.
 
-    A page read inside a transaction is never stored (see `store`); that is decided now, while the transaction
-    is still open, not once the response is closed."""
-    html = anonymous_page(request, record)  # the CSRF token is a slot in it
-    body = html.replace(CSRF_SLOT, get_token(request))
-    if connections[using].in_atomic_block:
+    A page read inside a transaction is never stored (its rows may never commit); that is decided now, while the
+    transaction is still open, not once the response is closed."""
+    from .models import Certificate
+    from .register import record_from_entry
+
+    record = record_from_entry(json.loads(entry))
+    page = anonymous_page(request, record)
+    body = fill(page, checked_at=time_shown(record["checked_at"]))
+    if connections[router.db_for_read(Certificate)].in_atomic_block or connections["default"].in_atomic_block:
         return HttpResponse(body)
-
-    def keep() -> None:
-        store(number, language, stamp, with_slots(html, time_shown(record["checked_at"])), using=using)
-
-    return StoredOnceSent(body, then=keep)
-
-
-def with_slots(html: str, checked_at: str) -> str:
-    """`anonymous_page`'s page (its CSRF token already a slot) with the check time a slot too, to be stored."""
-    return html.replace(checked_at, CHECKED_SLOT)
-
-
-def fill_slots(html: str, *, csrf_token: str, checked_at: str) -> str:
-    return html.replace(CSRF_SLOT, csrf_token).replace(CHECKED_SLOT, checked_at)
+    # From the day after its expiry date, a valid certificate's page must no longer allow the mark.
+    fresh_until = datetime.date.fromisoformat(record["expires_on"]) if record["mark_allowed"] else None
+    return StoredOnceSent(body, then=lambda: store(number, language, entry, page, fresh_until))
 
 
 # --- the anonymous page: rendered once per language and variant, the certificate's values filled in ------------
@@ -148,7 +164,7 @@ def _slot(name: str) -> SafeString:
 
 def anonymous_page(request: HttpRequest, record: dict) -> str:
     """The page verify.html renders for an anonymous request without a query string, byte for byte (tested), with
-    the request's CSRF token in its slot.
+    the "checked at" time left as a slot (`CHECKED_SLOT`, filled by `fill`).
 
     Rendering it per certificate was most of a first visit's time in Python (the layout 2 of 2.5 ms; then the
     content's 30-odd variables, 0.1 ms). What varies from one certificate to the next is only what
@@ -163,7 +179,7 @@ def anonymous_page(request: HttpRequest, record: dict) -> str:
     skeleton = _skeletons.get(key)
     if skeleton is None:
         skeleton = _skeletons[key] = _skeleton(request, record)
-    values = {**shown(record), "path": escape(request.get_full_path())}
+    values = {**shown(record), "checked_at": CHECKED_SLOT, "path": escape(request.get_full_path())}
     return _SLOT.sub(lambda slot: values[slot.group(1)], skeleton)
 
 
@@ -177,84 +193,132 @@ def _skeleton(request: HttpRequest, record: dict) -> str:
         {"slots": {"title": slots["number"], "path": _slot("path"), "content": mark_safe(content)}},  # noqa: S308
         request=request,
     )
-    match = _CSRF_VALUE.search(page)
-    if match is None or _slot("path") not in page or _slot("number") not in page:  # (each variant prints what it
-        raise ValueError("register/verify_shell.html lost a slot")  # says of the record: tested byte for byte)
-    return page.replace(match.group(1), CSRF_SLOT)
+    if _slot("path") not in page or _slot("number") not in page or _slot("checked_at") not in page:
+        raise ValueError("register/verify_shell.html lost a slot")  # (each variant's content is tested byte for byte)
+    if _CSRF.search(page):  # one visitor's token would be served to everyone
+        raise ValueError("the anonymous verification page must not carry a CSRF token")
+    return page
 
 
 def _forget_skeletons(**kwargs) -> None:
     _skeletons.clear()  # a setting the layout reads may have changed (tests override them)
 
 
-def _replayed(stamp: tuple, using: str) -> bool:
-    if using == "default":
-        return True
-    positions = [part.split("@", 1)[1] for part in stamp if part and "@" in part]
-    if not positions:
-        return True
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            "SELECT bool_and(pg_last_wal_replay_lsn() >= lsn::pg_lsn) FROM unnest(%s::text[]) AS lsn", [positions]
-        )
-        return bool(cursor.fetchone()[0])
-
-
-# --- forgetting -----------------------------------------------------------------------------------------
-def _with_replica() -> bool:
-    return "replica" in settings.DATABASES and connection.vendor == "postgresql"
-
-
-def _new_value() -> str:
-    value = stamps.fresh()
-    if _with_replica():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_lsn()::text")
-            value += "@" + cursor.fetchone()[0]
-    return value
-
-
-def forget(numbers: list[str] | set[str]) -> None:
-    """The pages of these certificates are no longer current: now, and again once the change commits."""
-    numbers = sorted({n for n in numbers if n})
-    if numbers:
-        stamps.renew([_version_key(n) for n in numbers], new=_new_value)
-
-
-def forget_all() -> None:
-    """A name printed on many pages changed: every page is no longer current."""
-    stamps.renew([GENERATION], new=_new_value)
-
-
-# --- the changes that make a page stale ----------------------------------------------------------------
-def _certificate_changed(sender, instance, **kwargs) -> None:
-    forget([instance.number])
-
-
-def _certificate_relation_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
-    if not action.startswith("post_"):
-        return
-    if not reverse:
-        forget([instance.number])
-    else:  # site.certificates.add(…) and the like: the certificates are the other side
-        forget_all()
-
-
-def _name_changed(sender, **kwargs) -> None:
-    forget_all()
-
-
 def connect() -> None:
-    from bodies.models import CertificationBody, Scheme, Technology
-    from manufacturers.models import Manufacturer, Site
+    setting_changed.connect(_forget_skeletons, dispatch_uid="register_cache_skeletons")
+
+
+# --- the database's side: the page table's functions and the triggers that forget ---------------------------
+def _forget_sources() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """For each table whose values a page prints: the numbers of the certificates whose pages its changed rows
+    (`iecq_changed`, the statement's transition table) make stale, and the events that can change them."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from iecq.models import TransitionLog
 
     from .models import Certificate
 
-    for name, signal in (("save", post_save), ("delete", post_delete)):
-        signal.connect(_certificate_changed, sender=Certificate, dispatch_uid=f"register_cache_certificate_{name}")
-        for model in (Manufacturer, CertificationBody, Site, Scheme, Technology):
-            signal.connect(_name_changed, sender=model, dispatch_uid=f"register_cache_{model.__name__}_{name}")
-    for field in ("technologies", "sites"):
-        through = getattr(Certificate, field).through
-        m2m_changed.connect(_certificate_relation_changed, sender=through, dispatch_uid=f"register_cache_{field}")
-    setting_changed.connect(_forget_skeletons, dispatch_uid="register_cache_skeletons")
+    cert = Certificate._meta.db_table
+
+    def via(column: str) -> str:
+        return f"SELECT c.number FROM {cert} c WHERE c.{column} IN (SELECT id FROM iecq_changed)"  # noqa: S608
+
+    sources = {
+        cert: ("SELECT number FROM iecq_changed", ("UPDATE", "DELETE")),  # a new certificate has no page yet
+        TransitionLog._meta.db_table: (
+            f"SELECT c.number FROM {cert} c WHERE c.id IN (SELECT object_id FROM iecq_changed "  # noqa: S608
+            f"WHERE content_type_id = (SELECT id FROM {ContentType._meta.db_table} "
+            "WHERE app_label = 'certification' AND model = 'certificate'))",
+            ("INSERT", "UPDATE", "DELETE"),
+        ),
+    }
+    for name in ("manufacturer", "certification_body", "scheme"):
+        field = Certificate._meta.get_field(name)
+        sources[field.related_model._meta.db_table] = (via(field.column), ("UPDATE", "DELETE"))
+    for name in ("technologies", "sites"):
+        field = Certificate._meta.get_field(name)
+        through = field.remote_field.through._meta.db_table
+        own, other = field.m2m_column_name(), field.m2m_reverse_name()
+        sources[through] = (
+            f"SELECT c.number FROM {cert} c WHERE c.id IN (SELECT {own} FROM iecq_changed)",  # noqa: S608
+            ("INSERT", "UPDATE", "DELETE"),
+        )
+        sources[field.related_model._meta.db_table] = (
+            f"SELECT c.number FROM {cert} c JOIN {through} t ON t.{own} = c.id "  # noqa: S608
+            f"WHERE t.{other} IN (SELECT id FROM iecq_changed)",
+            ("UPDATE", "DELETE"),
+        )
+    return sources
+
+
+def statements() -> list[str]:
+    """The DDL of the page table's protection, its functions and the triggers that forget its pages."""
+    from .models import RegisterPage
+
+    page = RegisterPage._meta.db_table
+    definer = "SECURITY DEFINER SET search_path = public"
+    today = "(now() AT TIME ZONE 'UTC')::date"
+    out = [
+        f"ALTER TABLE {page} ENABLE ROW LEVEL SECURITY",  # no policy: the application's role sees no row
+        f"CREATE OR REPLACE FUNCTION {VISIT_FUNCTION}(p_number text, p_language text) "  # noqa: S608 (DDL of names)
+        f"RETURNS TABLE(page text, entry text) LANGUAGE plpgsql STABLE {definer} AS $visit$ BEGIN "
+        f"RETURN QUERY SELECT p.html, NULL::text FROM {page} p WHERE p.number = p_number AND p.language = p_language "
+        f"AND (p.fresh_until IS NULL OR p.fresh_until >= {today}); "
+        "IF NOT FOUND THEN RETURN QUERY SELECT NULL::text, e::text FROM iecq_register_entry(p_number) AS e; END IF; "
+        "END $visit$",
+        f"CREATE OR REPLACE FUNCTION {STORE_FUNCTION}(p_number text, p_language text, p_entry text, p_html text, "  # noqa: S608
+        f"p_fresh_until date) RETURNS boolean LANGUAGE plpgsql VOLATILE {definer} AS $store$ BEGIN "
+        # A snapshot per statement, taken after the lock below, is what makes the check true: READ COMMITTED only.
+        "IF current_setting('transaction_isolation') <> 'read committed' THEN RETURN false; END IF; "
+        # Every change of what a page prints holds this lock shared until it commits: none may be under way.
+        f"IF NOT pg_try_advisory_xact_lock({LOCK}) THEN RETURN false; END IF; "
+        # A new snapshot: every change made before the lock was taken has committed and is seen here.
+        "IF NOT EXISTS (SELECT 1 FROM iecq_register_entry(p_number) AS e WHERE e::text = p_entry) "
+        "THEN RETURN false; END IF; "
+        "PERFORM set_config('synchronous_commit', 'off', true); "  # a page lost in a crash is only a miss
+        f"INSERT INTO {page} (number, language, html, fresh_until, stored_at) "
+        "VALUES (p_number, p_language, p_html, p_fresh_until, now()) ON CONFLICT (number, language) DO UPDATE "
+        "SET html = EXCLUDED.html, fresh_until = EXCLUDED.fresh_until, stored_at = EXCLUDED.stored_at; "
+        "RETURN true; END $store$",
+        f"CREATE OR REPLACE FUNCTION {PRUNE_FUNCTION}(p_before timestamptz) RETURNS bigint LANGUAGE plpgsql "  # noqa: S608
+        f"VOLATILE {definer} AS $prune$ DECLARE n bigint; BEGIN "
+        f"DELETE FROM {page} WHERE stored_at < p_before OR fresh_until < {today}; "
+        "GET DIAGNOSTICS n = ROW_COUNT; RETURN n; END $prune$",
+        f"CREATE OR REPLACE FUNCTION {FORGET_FUNCTION}_all() RETURNS trigger LANGUAGE plpgsql {definer} AS $forget$ "  # noqa: S608
+        f"BEGIN PERFORM pg_advisory_xact_lock_shared({LOCK}); DELETE FROM {page}; RETURN NULL; END $forget$",
+    ]
+    for table, (numbers, events) in _forget_sources().items():
+        function = f"{FORGET_FUNCTION}_{table}"
+        out.append(
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql {definer} AS $forget$ BEGIN "  # noqa: S608
+            f"PERFORM pg_advisory_xact_lock_shared({LOCK}); "  # held until this change commits: no store meanwhile
+            f"IF EXISTS (SELECT 1 FROM {page}) THEN DELETE FROM {page} WHERE number IN ({numbers}); END IF; "
+            "RETURN NULL; END $forget$"
+        )
+        triggers = [(f"iecq_forget_{event.lower()}", event, "OLD" if event == "DELETE" else "NEW") for event in events]
+        if "UPDATE" in events:  # a row's old and new values may concern different certificates
+            triggers.append(("iecq_forget_update_old", "UPDATE", "OLD"))
+        for name, event, side in triggers:
+            out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            out.append(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {side} TABLE AS iecq_changed "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+            )
+        out.append(f"DROP TRIGGER IF EXISTS iecq_forget_truncate ON {table}")
+        out.append(
+            f"CREATE TRIGGER iecq_forget_truncate AFTER TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {FORGET_FUNCTION}_all()"
+        )
+    return out
+
+
+def install(using: str = "default") -> None:
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for statement in statements():
+                cursor.execute(statement)
+
+
+def on_post_migrate(sender, using="default", **kwargs) -> None:
+    install(using)

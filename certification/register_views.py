@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import router
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -16,9 +14,8 @@ from iecq import signing
 
 from . import register_cache
 from .choices import CertificateState
-from .models import Certificate
 from .register import RegisterQuery, register_entry, register_search
-from .register_labels import page_context, time_shown
+from .register_labels import page_context
 
 
 @require_GET
@@ -49,12 +46,11 @@ def search(request: HttpRequest) -> HttpResponse:
 def verify(request: HttpRequest, number: str) -> HttpResponse:
     """The truth about one certificate, suspended and withdrawn ones included (CE-04, CE-05).
 
-    The anonymous page comes from `register_cache` while the certificate is unchanged (see there why it
-    cannot be stale); everybody else, and every miss, is answered from the database."""
+    The anonymous page is stored in PostgreSQL until the certificate changes, and read with its entry in one
+    statement (see `register_cache` why it cannot be stale); everybody else is answered from the entry."""
     number = number.strip()
-    language = translation.get_language()
     # Anonymous (no session), no query string, and no message waiting in a cookie (it would be printed); a number
-    # that could be one (no certificate number is longer, or holds a space or a control character: no cache key).
+    # that could be one (no certificate number is longer, or holds a space or a control character).
     cacheable = (
         not request.GET
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
@@ -63,20 +59,18 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
         and number.isprintable()
         and " " not in number
     )
-    if cacheable:
-        html, stamp = register_cache.lookup(number, language)
-        if html is not None:
-            checked_at = time_shown(timezone.now().replace(microsecond=0).isoformat())
-            return HttpResponse(register_cache.fill_slots(html, csrf_token=get_token(request), checked_at=checked_at))
+    if cacheable and register_cache.supported():
+        language = translation.get_language()
+        page, entry = register_cache.visit(number, language)
+        if page is not None:
+            return HttpResponse(register_cache.fill(page, checked_at=register_cache.checked_now()))
+        if entry is None:
+            raise Http404
+        return register_cache.first_visit_response(request, entry, number=number, language=language)
     record = register_entry(number)
     if record is None:
         raise Http404
-    if not cacheable:
-        return render(request, "register/verify.html", page_context(record))
-    using = router.db_for_read(Certificate)
-    return register_cache.first_visit_response(
-        request, record, number=number, language=language, stamp=stamp, using=using
-    )
+    return render(request, "register/verify.html", page_context(record))
 
 
 @require_GET

@@ -36,3 +36,21 @@ def stored_pdfs_clear() -> dict[str, int]:
         report = dataclasses.asdict(clear(actor=actor))
     logger.info("stored PDF clean-up: %s", ", ".join(f"{key} {value}" for key, value in report.items()))
     return report
+
+
+@shared_task(name="certification.tasks.register_pages_prune", acks_late=True)
+def register_pages_prune() -> int:
+    """Daily: delete stored verification pages older than IECQ_REGISTER_PAGE_DAYS, and those past their date, to
+    return their space (a stored page is never stale: certification/register_cache.py); the next visit stores it
+    again. Safe to run twice at once."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from . import register_cache
+
+    if not register_cache.supported():
+        return 0
+    deleted = register_cache.prune(older_than=timedelta(days=settings.IECQ_REGISTER_PAGE_DAYS))
+    logger.info("stored verification pages deleted: %s", deleted)
+    return deleted

@@ -1,4 +1,4 @@
-"""Stamps for caches that must never serve what a change made stale (verification pages, API tokens).
+"""Stamps for caches that must never serve what a change made stale (the API tokens' principals).
 
 An entry is stored with the stamps read *before* the database and served only while they are unchanged. A
 change renews its stamps twice: at once (readers inside the writing transaction miss) and after the commit
@@ -21,17 +21,11 @@ def fresh() -> str:
     return uuid.uuid4().hex
 
 
-def read(stamps: list[str], others: Iterable[str] = (), *, new: Callable[[], str] = fresh, eager: bool = False) -> dict:
+def read(stamps: list[str], others: Iterable[str] = (), *, new: Callable[[], str] = fresh) -> dict:
     """The cached values of `others` and of `stamps`; the stamps always present (created if missing).
 
-    A stamp is created only where it is still absent (a change's own new stamp wins) and read back. By default the
-    values are read first and stamps made only for those missing: one round trip, two when a stamp is missing.
-    `eager` offers a new value for every stamp with the read itself (one Lua command on Redis): one round trip
-    always, about 10 µs dearer than a plain read. It pays where stamps are often missing (the register's version of
-    each certificate, missing until its first visit since its last change), not where they are nearly always there
-    (the API tokens' one generation), nor where a new value costs a query."""
-    if eager:
-        return add_many_then_get_many(cache, {key: new() for key in stamps}, [*others, *stamps], timeout=None)
+    The values are read first and stamps made only for those missing (one round trip, two when a stamp is missing):
+    a stamp is created only where it is still absent (a change's own new stamp wins) and read back."""
     found = cache.get_many([*others, *stamps])
     missing = [key for key in stamps if key not in found]
     if missing:

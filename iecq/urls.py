@@ -13,6 +13,7 @@ urlpatterns = [
     include_indexed("api/v1/", "iecq.api.urls", namespace="api"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("i18n/language/", portal_views.choose_language, name="choose-language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", portal_views.healthz, name="healthz"),

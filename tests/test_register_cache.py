@@ -1,99 +1,137 @@
 """CE-04/CE-05: the stored verification page is never stale (certification/register_cache.py).
 
-These tests commit (transaction=True): the cache only keeps pages read from committed rows, and forgets
-them again after each commit, so that is what has to be exercised.
+These tests commit (transaction=True): pages are only stored from committed rows, by the tables' owner's function,
+and forgotten by triggers in the changing transaction, so that is what has to be exercised. The suite connects as
+a superuser; the page table's own protection is checked as the application's role (`app_conn`).
 """
 
 from __future__ import annotations
 
+import datetime
 import re
+import threading
 from urllib.parse import urljoin
 
+import psycopg2
 import pytest
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from certification import register_cache, services
-from certification.register_labels import page_context
+from certification.register_labels import page_context, time_shown
 from iecq.roles import Role
 from iecq.tenancy import scope
 from manufacturers.services import manufacturer_update
 
 from .factories import SYSTEM
 from .test_certification import issued
+from .test_rls import app_conn, app_role  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.req("CE-04"), pytest.mark.req("CE-05"), pytest.mark.django_db(transaction=True)]
 
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+TOKEN = re.compile(r"csrfmiddlewaretoken|X-CSRFToken")
 
 
 def verify(client, number, **extra):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(f"/register/{number}/", **extra)
     assert response.status_code == 200
-    return response.content.decode(), len(queries.captured_queries), response
+    sent = [q["sql"] for q in queries.captured_queries if "set_config(" not in q["sql"]]
+    return response.content.decode(), sent, response
 
 
-def test_the_second_anonymous_visit_is_served_without_the_database_and_its_form_still_works(world):
+def stored() -> dict[tuple[str, str], str]:
+    with connection.cursor() as cursor:  # (the suite's superuser; the application's role sees no row)
+        cursor.execute("SELECT number, language, html FROM certification_registerpage")
+        return {(number, language): html for number, language, html in cursor.fetchall()}
+
+
+def owner_connection():
+    params = connection.get_connection_params()
+    conn = psycopg2.connect(
+        dbname=params["dbname"],
+        host=params.get("host", "127.0.0.1"),
+        port=params.get("port", 5432),
+        user=params.get("user", "postgres"),
+    )
+    return conn
+
+
+def test_a_visit_is_one_statement_and_the_second_is_served_the_stored_page(world):
     cert = issued(world)
-    first, first_queries, _r = verify(Client(), cert.number)
-    visitor = Client()
-    second, second_queries, _r = verify(visitor, cert.number)
-    assert first_queries > 0 and second_queries == 0
+    first, first_sent, _r = verify(Client(), cert.number)
+    assert [q.split("(")[0] for q in first_sent] == [
+        f"SELECT * FROM {register_cache.VISIT_FUNCTION}",  # no page yet: the entry came with it
+        f"SELECT {register_cache.STORE_FUNCTION}",  # stored once sent
+    ]
+    assert set(stored()) == {(cert.number, "en")}
+    second, second_sent, _r = verify(Client(), cert.number)
+    assert second_sent == [f"SELECT * FROM {register_cache.VISIT_FUNCTION}('{cert.number}', 'en')"]
     assert "This certificate is valid." in second and cert.number in second
-    assert "\x00" not in second  # every slot was filled
-    token = TOKEN.search(second).group(1)
-    assert token != TOKEN.search(first).group(1)  # each visitor gets a token of their own
-    # The token in the stored page is this visitor's: the language form posts without a CSRF failure.
-    changed = visitor.post("/i18n/setlang/", {"language": "fr", "csrfmiddlewaretoken": token, "next": "/"})
-    assert changed.status_code == 302
-    visitor_fr, _q, _r = verify(visitor, cert.number)
-    assert "Ce certificat est valide." in visitor_fr  # French is stored apart from English
+    assert register_cache.CHECKED_SLOT not in second and "\x00" not in second  # every slot was filled
+    assert not TOKEN.search(first) and not TOKEN.search(second)  # nothing of one visitor is served to another
+
+
+def test_the_anonymous_language_picker_is_a_get_and_each_language_is_stored_apart(world):
+    cert = issued(world)
+    page = f"/register/{cert.number}/"
+    english, _s, _r = verify(Client(), cert.number)
+    assert 'action="/i18n/language/" method="get"' in english and f'name="next" type="hidden" value="{page}"' in english
+    visitor = Client()
+    chosen = visitor.get("/i18n/language/", {"language": "fr", "next": page})
+    assert chosen.status_code == 302 and chosen["Location"] == page
+    assert chosen.cookies["django_language"].value == "fr" and "no-cache" in chosen["Cache-Control"]
+    french, _s, _r = verify(visitor, cert.number)
+    assert "Ce certificat est valide." in french
+    assert set(stored()) == {(cert.number, "en"), (cert.number, "fr")}
+    # Only a path of this site is returned to; an unknown language is refused, and changes nothing.
+    away = Client().get("/i18n/language/", {"language": "fr", "next": "https://evil.example/"})
+    assert away.status_code == 302 and away["Location"] == "/"
+    unknown = Client().get("/i18n/language/", {"language": "xx<script>", "next": page})
+    assert unknown.status_code == 400 and "choose one of en, fr" in unknown.content.decode()
+    assert "django_language" not in unknown.cookies
+    assert Client().post("/i18n/language/", {"language": "fr"}).status_code == 405
+    # Signed-in users keep Django's POST form, with their CSRF token.
+    member = Client()
+    member.force_login(world.a.users[Role.CB_ADMIN][0])
+    signed_in, _s, _r = verify(member, cert.number)
+    assert 'action="/i18n/setlang/" method="post"' in signed_in and TOKEN.search(signed_in)
 
 
 def test_every_visit_says_when_it_was_checked_the_stored_page_included(world, monkeypatch):
-    import datetime
-
-    from certification import register_views
-
     cert = issued(world)
-    first, _q, _r = verify(Client(), cert.number)
+    first, _s, _r = verify(Client(), cert.number)
     assert re.search(r"<dd>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC</dd>", first) and "+00:00" not in first
     later = datetime.datetime(2031, 1, 2, 3, 4, 5, 678, tzinfo=datetime.UTC)
-    monkeypatch.setattr(register_views.timezone, "now", lambda: later)
-    second, queries, _r = verify(Client(), cert.number)
-    assert queries == 0 and "<dd>2031-01-02 03:04:05 UTC</dd>" in second  # the stored page, checked now
+    monkeypatch.setattr(register_cache.timezone, "now", lambda: later)
+    second, sent, _r = verify(Client(), cert.number)
+    assert len(sent) == 1 and "<dd>2031-01-02 03:04:05 UTC</dd>" in second  # the stored page, checked now
 
 
 def test_a_number_or_search_with_a_nul_character_finds_nothing_rather_than_failing(world):
-    import warnings
-
-    from django.core.cache.backends.base import CacheKeyWarning
-
     client = Client()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", CacheKeyWarning)  # such a number never becomes a cache key
-        assert client.get("/register/IECQ%00-1/").status_code == 404
-        assert client.get("/register/IECQ%201/").status_code == 404
+    assert client.get("/register/IECQ%00-1/").status_code == 404
+    assert client.get("/register/IECQ%201/").status_code == 404
     signed = client.get("/register/IECQ%00-1/signed.json")
     assert signed.status_code == 404 and signed.json()["code"] == "not_found"
     cert = issued(world)
     found = client.get("/register/", {"number": cert.number[:8] + "\x00" + cert.number[8:]})
     assert found.status_code == 200 and cert.number in found.content.decode()  # the NUL dropped, the rest searched
+    assert stored() == {}
 
 
 def test_a_suspension_is_shown_at_once_to_the_next_visitor(world):
     cert = issued(world)
     verify(Client(), cert.number)
-    _page, queries, _r = verify(Client(), cert.number)
-    assert queries == 0  # stored
+    assert (cert.number, "en") in stored()
     _u, manager = world.a.users[Role.CB_CERTIFICATION_MANAGER]
     services.certificate_transition(actor=manager, pk=cert.pk, name="suspend", reason="Major NC")
-    page, queries, _r = verify(Client(), cert.number)
-    assert queries > 0 and "suspended since" in page and "This certificate is valid." not in page
+    assert stored() == {}  # forgotten in the transaction that suspended it
+    page, _s, _r = verify(Client(), cert.number)
+    assert "suspended since" in page and "This certificate is valid." not in page
     services.certificate_transition(actor=manager, pk=cert.pk, name="reinstate", reason="CAR closed")
-    page, _q, _r = verify(Client(), cert.number)
+    page, _s, _r = verify(Client(), cert.number)
     assert "This certificate is valid." in page
 
 
@@ -102,27 +140,157 @@ def test_a_renamed_holder_is_shown_at_once(world):
     verify(Client(), cert.number)
     _u, admin = world.a.users[Role.MF_ADMIN]
     manufacturer_update(actor=admin, pk=cert.manufacturer_id, name="Renamed Components Ltd")
-    page, queries, _r = verify(Client(), cert.number)
-    assert queries > 0 and "Renamed Components Ltd" in page
+    page, _s, _r = verify(Client(), cert.number)
+    assert "Renamed Components Ltd" in page
 
 
-def test_a_page_read_before_a_change_and_stored_after_it_is_never_served(world):
+def _store_all(numbers) -> None:
+    for number in numbers:
+        for language in ("en", "fr"):
+            verify(Client(), number, HTTP_ACCEPT_LANGUAGE=language)
+
+
+def test_a_change_to_anything_a_page_prints_forgets_exactly_the_pages_that_print_it(world):
+    """Each table whose values the page prints, changed by plain SQL (so no application code is involved): the pages
+    of the certificates the changed row concerns go in the same statement, the others stay."""
+    from certification.models import Certificate
+
+    mine = issued(world)
+    with scope(SYSTEM):
+        numbers = sorted(Certificate.objects.values_list("number", flat=True))
+        assert len(numbers) > 2
+        technology = mine.technologies.first()
+        site = mine.sites.first()
+    changes = {  # (statement, its parameters), in an order where each change still concerns `mine`
+        "certificate": ("UPDATE certification_certificate SET specifications = 'new' WHERE id = %s", [mine.pk]),
+        "holder": ("UPDATE manufacturers_manufacturer SET name = name || ' Ltd' WHERE id = %s", [mine.manufacturer_id]),
+        "body": (
+            "UPDATE bodies_certificationbody SET name = name || ' Ltd' WHERE id = %s",
+            [mine.certification_body_id],
+        ),
+        "scheme": ("UPDATE bodies_scheme SET name = name || ' (rev.)' WHERE id = %s", [mine.scheme_id]),
+        "technology": ("UPDATE bodies_technology SET name = name || ' (rev.)' WHERE id = %s", [technology.pk]),
+        "site": ("UPDATE manufacturers_site SET city = city || '-Nord' WHERE id = %s", [site.pk]),
+        "status log": (
+            "INSERT INTO iecq_transitionlog (at, content_type_id, object_id, object_repr, field, transition, source, "
+            "target, reason, actor_label, country) SELECT now(), id, %s, 'x', 'state', 'noop', 'valid', 'valid', '', "
+            "'x', '' FROM django_content_type WHERE app_label = 'certification' AND model = 'certificate'",
+            [mine.pk],
+        ),
+        "site link": ("DELETE FROM certification_certificate_sites WHERE certificate_id = %s", [mine.pk]),
+        "technology link": (
+            "DELETE FROM certification_certificate_technologies WHERE certificate_id = %s",
+            [mine.pk],
+        ),
+    }
+    for name, (statement, params) in changes.items():
+        _store_all(numbers)
+        before = stored()
+        assert len(before) == 2 * len(numbers), name
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            assert cursor.rowcount > 0, name
+        with scope(SYSTEM):
+            concerned = _printing(name, mine, technology, site)
+        after = stored()
+        assert mine.number in concerned, name
+        assert {number for number, _l in before} - {number for number, _l in after} == concerned, name
+        page, _s, _r = verify(Client(), mine.number)  # and the page is rendered anew from the changed rows
+        if name == "holder":
+            assert " Ltd (" in page
+    _store_all(numbers)
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE certification_certificate_technologies")
+    assert stored() == {}  # a TRUNCATE forgets every page
+
+
+def _printing(name: str, mine, technology, site) -> set[str]:
+    """The numbers of the certificates whose page prints the row each change touched."""
+    from certification.models import Certificate
+
+    certificates = Certificate.objects.all()
+    by = {
+        "holder": certificates.filter(manufacturer_id=mine.manufacturer_id),
+        "body": certificates.filter(certification_body_id=mine.certification_body_id),
+        "scheme": certificates.filter(scheme_id=mine.scheme_id),
+        "technology": certificates.filter(technologies=technology),
+        "site": certificates.filter(sites=site),
+    }
+    return set(by.get(name, certificates.filter(pk=mine.pk)).values_list("number", flat=True))
+
+
+def test_a_page_rendered_before_a_change_committed_is_never_stored(world):
     cert = issued(world)
-    html, stamp = register_cache.lookup(cert.number, "en")
-    assert html is None
-    register_cache.forget([cert.number])  # a change commits while the reader renders the old rows
-    assert register_cache.store(cert.number, "en", stamp, "<p>old valid page</p>", using="default")
-    assert register_cache.lookup(cert.number, "en")[0] is None
-    page, _q, _r = verify(Client(), cert.number)
-    assert "old valid page" not in page
+    _page, entry = register_cache.visit(cert.number, "en")
+    assert _page is None and entry
+    _u, admin = world.a.users[Role.MF_ADMIN]
+    manufacturer_update(actor=admin, pk=cert.manufacturer_id, name="Renamed while rendering")
+    assert register_cache.store(cert.number, "en", entry, "<p>old valid page</p>", None) is False
+    assert stored() == {}
+    page, _s, _r = verify(Client(), cert.number)
+    assert "old valid page" not in page and "Renamed while rendering" in page
+
+
+def test_no_page_is_stored_while_a_change_is_under_way_and_a_change_waits_for_a_store_then_forgets_it(world):
+    cert = issued(world)
+    _page, entry = register_cache.visit(cert.number, "en")
+    # A change under way (not yet committed) holds the lock: the store gives up, whatever it read.
+    writer = owner_connection()
+    try:
+        with writer.cursor() as cursor:
+            cursor.execute("UPDATE manufacturers_manufacturer SET name = name WHERE id = %s", [cert.manufacturer_id])
+        assert register_cache.store(cert.number, "en", entry, "<p>page</p>", None) is False
+        writer.rollback()
+        # A store that took the lock first: the change waits for it to commit, then deletes what it stored.
+        storer = owner_connection()
+        with storer.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {register_cache.STORE_FUNCTION}(%s, 'en', %s, '<p>page</p>', NULL)", [cert.number, entry]
+            )
+            assert cursor.fetchone()[0] is True  # stored, not yet committed
+        done = threading.Event()
+
+        def change():
+            with writer.cursor() as cursor:
+                cursor.execute("UPDATE certification_certificate SET revision = revision WHERE id = %s", [cert.pk])
+            writer.commit()
+            done.set()
+
+        thread = threading.Thread(target=change)
+        thread.start()
+        assert not done.wait(0.5)  # the change waits for the store's lock
+        storer.commit()
+        thread.join(10)
+        assert done.is_set() and stored() == {}  # and then forgot the page the store had just committed
+        storer.close()
+    finally:
+        writer.close()
 
 
 def test_nothing_read_inside_a_transaction_is_stored(world):
     cert = issued(world)
-    _html, stamp = register_cache.lookup(cert.number, "en")
     with transaction.atomic():
-        assert register_cache.store(cert.number, "en", stamp, "<p>uncommitted</p>", using="default") is False
-    assert register_cache.lookup(cert.number, "en")[0] is None
+        inside = Client().get(f"/register/{cert.number}/")
+    assert inside.status_code == 200 and not isinstance(inside, register_cache.StoredOnceSent)
+    assert stored() == {}
+
+
+def test_a_valid_certificates_page_is_not_served_after_its_expiry_date_and_old_pages_are_pruned(world):
+    from certification.tasks import register_pages_prune
+
+    cert = issued(world)
+    verify(Client(), cert.number)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT fresh_until FROM certification_registerpage WHERE number = %s", [cert.number])
+        assert cursor.fetchone()[0] == cert.expires_on  # the last day its mark is allowed
+        cursor.execute("UPDATE certification_registerpage SET html = 'stale', fresh_until = current_date - 1")
+    page, sent, _r = verify(Client(), cert.number)
+    assert page != "stale" and len(sent) == 2  # read from the database and stored again
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE certification_registerpage SET stored_at = now() - interval '8 days'")
+    assert register_pages_prune() == 1 and stored() == {}
+    verify(Client(), cert.number)
+    assert register_pages_prune() == 0 and len(stored()) == 1  # a page stored today stays
 
 
 def test_signed_in_users_and_query_strings_are_not_served_the_stored_page(world):
@@ -131,13 +299,60 @@ def test_signed_in_users_and_query_strings_are_not_served_the_stored_page(world)
     user, _p = world.a.users[Role.CB_ADMIN]
     member = Client()
     member.force_login(user)
-    page, queries, _r = verify(member, cert.number)
-    assert queries > 0 and "Sign out" in page
-    _page, queries, _r = verify(Client(), cert.number, data={"utm": "<script>"})
-    assert queries > 0
+    page, sent, _r = verify(member, cert.number)
+    assert "Sign out" in page and not any(register_cache.VISIT_FUNCTION in q for q in sent)
+    _page, sent, _r = verify(Client(), cert.number, data={"utm": "<script>"})
+    assert not any(register_cache.VISIT_FUNCTION in q for q in sent)
     with scope(SYSTEM):
         assert Client().get("/register/NO-SUCH-NUMBER/").status_code == 404
-        assert Client().get("/register/NO-SUCH-NUMBER/").status_code == 404  # misses are never stored
+    assert set(stored()) == {(cert.number, "en")}  # misses are never stored
+
+
+def test_the_page_table_is_reached_only_through_the_owners_functions(world, app_conn):  # noqa: F811 (fixture)
+    cert = issued(world)
+    verify(Client(), cert.number)
+    with app_conn.cursor() as cursor:  # as the application's role
+        cursor.execute("SELECT count(*) FROM certification_registerpage")
+        assert cursor.fetchone()[0] == 0  # row-level security, no policy: no row
+        cursor.execute("UPDATE certification_registerpage SET html = 'forged'")
+        assert cursor.rowcount == 0
+        cursor.execute(f"SELECT page FROM {register_cache.VISIT_FUNCTION}(%s, 'en')", [cert.number])
+        assert "This certificate is valid." in cursor.fetchone()[0]  # through the function
+        cursor.execute(
+            "SELECT p.proname, p.prosecdef, p.provolatile, pg_get_userbyid(p.proowner) = pg_get_userbyid(c.relowner) "
+            "FROM pg_proc p, pg_class c WHERE p.proname IN (%s, %s) AND c.relname = 'certification_registerpage' "
+            "ORDER BY p.proname",
+            [register_cache.STORE_FUNCTION, register_cache.VISIT_FUNCTION],
+        )
+        assert cursor.fetchall() == [
+            (register_cache.STORE_FUNCTION, True, "v", True),  # it checks the entry again before it writes
+            (register_cache.VISIT_FUNCTION, True, "s", True),  # STABLE: it cannot write
+        ]
+        # The store writes only a page whose entry is the certificate's current one.
+        cursor.execute(
+            f"SELECT {register_cache.STORE_FUNCTION}(%s, 'en', %s, 'forged', NULL)", [cert.number, '{"state": "valid"}']
+        )
+        assert cursor.fetchone()[0] is False
+    assert "forged" not in stored()[(cert.number, "en")]
+
+
+def test_the_first_visit_is_stored_once_sent_and_a_failed_store_loses_only_the_store(world, monkeypatch):
+    cert = issued(world)
+    results = []
+    real_store = register_cache.store
+    monkeypatch.setattr(register_cache, "store", lambda *a, **k: results.append(real_store(*a, **k)))
+    response = Client().get(f"/register/{cert.number}/")
+    assert isinstance(response, register_cache.StoredOnceSent)
+    assert results == [True]  # the test client, as a WSGI server does, closed the response after reading it
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("database gone")
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE certification_registerpage")
+    monkeypatch.setattr(register_cache, "store", unreachable)
+    page, _s, _r = verify(Client(), cert.number)
+    assert "This certificate is valid." in page and stored() == {}  # answered all the same
 
 
 def test_the_registers_function_says_what_the_model_says(world):
@@ -165,99 +380,6 @@ def test_the_registers_function_says_what_the_model_says(world):
     for key in set(expected) - {"checked_at", "status_since"}:
         assert entry[key] == expected[key], key
     assert register_entry("NO-SUCH-NUMBER") is None
-
-
-def test_an_evicted_version_can_only_cause_a_miss(world):
-    """If the cache drops a certificate's version (memory pressure), no page stored before can match again."""
-    from django.core.cache import cache
-
-    cert = issued(world)
-    verify(Client(), cert.number)
-    _html, stamp = register_cache.lookup(cert.number, "en")
-    assert None not in stamp  # pages are never stamped "no version"
-    assert register_cache.lookup(cert.number, "en")[0] is not None
-    cache.delete(register_cache._version_key(cert.number))  # evicted
-    assert register_cache.lookup(cert.number, "en")[0] is None
-    _page, queries, _r = verify(Client(), cert.number)
-    assert queries > 0
-
-
-@pytest.mark.parametrize("language", ["en", "fr"])
-def test_the_anonymous_page_is_what_the_template_renders_byte_for_byte(world, language):
-    """The anonymous page is its content set into a layout rendered once per language (`anonymous_page`); it must
-    equal verify.html rendered whole, for the first certificate (which builds the layout) and for the next."""
-    from django.contrib.auth.models import AnonymousUser
-    from django.template.loader import render_to_string
-    from django.test import RequestFactory
-    from django.utils import translation
-
-    from certification.models import Certificate
-    from certification.register import register_entry
-
-    csrf = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
-    register_cache._forget_skeletons()
-    variants = set()
-    with translation.override(language):
-        for cert in (issued(world), world.a.records[Certificate]):
-            request = RequestFactory().get(f"/register/{cert.number}/")
-            request.user = AnonymousUser()
-            record = register_entry(cert.number)
-            variants.add((record["status"], record["mark_allowed"]))
-            whole = render_to_string("register/verify.html", page_context(record), request)
-            composed = register_cache.anonymous_page(request, record)
-            assert register_cache.CSRF_SLOT in composed and cert.number in composed
-            composed = composed.replace(register_cache.CSRF_SLOT, "token")
-            assert csrf.sub(r"\1token", composed) == csrf.sub(r"\1token", whole)
-    assert len(register_cache._skeletons) == len(variants)  # rendered once per language and variant
-    request.user = world.a.users[Role.CB_ADMIN][0]  # a signed-in layout is never shared
-    with pytest.raises(ValueError):
-        register_cache.anonymous_page(request, record)
-
-
-@pytest.mark.parametrize("language", ["en", "fr"])
-def test_the_anonymous_page_of_every_variant_and_of_hostile_values_is_what_the_template_renders(world, language):
-    """Each status's sentences and badge, and values that escaping, joining and line breaks must treat as the
-    template does: two records of each variant, the second filled into the skeleton the first made."""
-    from django.contrib.auth.models import AnonymousUser
-    from django.template.loader import render_to_string
-    from django.test import RequestFactory
-    from django.utils import translation
-
-    from certification.register import register_entry
-
-    csrf = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
-    base = register_entry(issued(world).number)
-    hostile = {
-        "number": "IECQ-<b>&\"'",
-        "manufacturer": {"name": "<script>alert(1)</script> & Söhne \x00iecq-slot:path\x00", "country": "DE"},
-        "certification_body": {"name": 'CB "quoted" <i>', "country": "FR"},
-        "scheme": "Scheme & <co>",
-        "technologies": ["Passive <components>", "Connectors & cables"],
-        "component_types": "Line one\nLine <two>\r\nLine three",
-        "specifications": "",
-        "sites": ["Plant <1>, Town, DE", "Plant 2 & 3, City, FR"],
-        "revision": 12,
-    }
-    variants = [
-        {"status": "valid", "mark_allowed": True},
-        {"status": "suspended", "mark_allowed": False},
-        {"status": "withdrawn", "mark_allowed": False},
-        {"status": "expired", "mark_allowed": False},
-        {"status": "valid", "mark_allowed": False},  # valid but past its expiry date: the mark is not allowed
-    ]
-    register_cache._forget_skeletons()
-    with translation.override(language):
-        for variant in variants:
-            for values in ({}, hostile):
-                record = {**base, **variant, **values, "status_label": variant["status"].title()}
-                request = RequestFactory().get(f"/register/{record['number']}/")
-                request.user = AnonymousUser()
-                whole = render_to_string("register/verify.html", page_context(record), request)
-                composed = register_cache.anonymous_page(request, record).replace(register_cache.CSRF_SLOT, "token")
-                assert csrf.sub(r"\1token", composed) == csrf.sub(r"\1token", whole), (variant, bool(values))
-        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Söhne" in composed and "<script>alert" not in composed
-        assert "Line one<br>Line &lt;two&gt;<br>Line three" in composed and "<dd>—</dd>" in composed
-    assert len(register_cache._skeletons) == len(variants)
 
 
 def test_the_entry_is_one_call_of_the_owners_function_which_gives_only_the_register(world):
@@ -291,29 +413,6 @@ def test_the_entry_is_one_call_of_the_owners_function_which_gives_only_the_regis
     }  # the public fields (CE-04), nothing else of the certificate or its holder
 
 
-def test_the_first_visit_is_stored_once_sent_and_a_failed_store_loses_only_the_store(world, monkeypatch):
-    cert = issued(world)
-    stored = []
-    real_store = register_cache.store
-    monkeypatch.setattr(register_cache, "store", lambda *a, **k: stored.append(real_store(*a, **k)))
-    response = Client().get(f"/register/{cert.number}/")
-    assert isinstance(response, register_cache.StoredOnceSent)
-    assert stored == [True]  # the test client, as a WSGI server does, closed the response after reading it
-    register_cache.forget([cert.number])
-    with transaction.atomic():  # read inside a transaction: answered, never stored, even once it has committed
-        inside = Client().get(f"/register/{cert.number}/")
-    assert inside.status_code == 200 and not isinstance(inside, register_cache.StoredOnceSent)
-    assert stored == [True]
-
-    def unreachable(*args, **kwargs):
-        raise ConnectionError("cache down")
-
-    register_cache.forget([cert.number])
-    monkeypatch.setattr(register_cache, "store", unreachable)
-    page, queries, _r = verify(Client(), cert.number)
-    assert queries > 0 and "This certificate is valid." in page  # answered from the database all the same
-
-
 def test_the_pages_labels_follow_the_language_and_its_relative_links_lead_where_they_say(world):
     cert = issued(world)
     english, _q, _r = verify(Client(), cert.number)
@@ -326,3 +425,79 @@ def test_the_pages_labels_follow_the_language_and_its_relative_links_lead_where_
     assert Client().get(signed).json()["payload"]["number"] == cert.number
     assert "public_key" in Client().get(key).json()
     assert Client().get(search).status_code == 200
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_anonymous_page_of_every_variant_and_of_hostile_values_is_what_the_template_renders(world, language):
+    """Each status's sentences and badge, and values that escaping, joining and line breaks must treat as the
+    template does: two records of each variant, the second filled into the skeleton the first made."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from certification.register import register_entry
+
+    base = register_entry(issued(world).number)
+    hostile = {
+        "number": "IECQ-<b>&\"'",
+        "manufacturer": {"name": "<script>alert(1)</script> & Söhne \x00iecq-slot:path\x00", "country": "DE"},
+        "certification_body": {"name": 'CB "quoted" <i>', "country": "FR"},
+        "scheme": "Scheme & <co>",
+        "technologies": ["Passive <components>", "Connectors & cables"],
+        "component_types": "Line one\nLine <two>\r\nLine three",
+        "specifications": "",
+        "sites": ["Plant <1>, Town, DE", "Plant 2 & 3, City, FR"],
+        "revision": 12,
+    }
+    variants = [
+        {"status": "valid", "mark_allowed": True},
+        {"status": "suspended", "mark_allowed": False},
+        {"status": "withdrawn", "mark_allowed": False},
+        {"status": "expired", "mark_allowed": False},
+        {"status": "valid", "mark_allowed": False},  # valid but past its expiry date: the mark is not allowed
+    ]
+    register_cache._forget_skeletons()
+    with translation.override(language):
+        for variant in variants:
+            for values in ({}, hostile):
+                record = {**base, **variant, **values, "status_label": variant["status"].title()}
+                request = RequestFactory().get(f"/register/{record['number']}/")
+                request.user = AnonymousUser()
+                whole = render_to_string("register/verify.html", page_context(record), request)
+                composed = register_cache.anonymous_page(request, record)
+                composed = register_cache.fill(composed, checked_at=time_shown(record["checked_at"]))
+                assert composed == whole, (variant, bool(values))
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Söhne" in composed and "<script>alert" not in composed
+        assert "Line one<br>Line &lt;two&gt;<br>Line three" in composed and "<dd>—</dd>" in composed
+    assert len(register_cache._skeletons) == len(variants)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_anonymous_page_is_what_the_template_renders_byte_for_byte(world, language):
+    """The anonymous page is its content set into a layout rendered once per language (`anonymous_page`); it must
+    equal verify.html rendered whole, for the first certificate (which builds the layout) and for the next."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from certification.models import Certificate
+    from certification.register import register_entry
+
+    register_cache._forget_skeletons()
+    variants = set()
+    with translation.override(language):
+        for cert in (issued(world), world.a.records[Certificate]):
+            request = RequestFactory().get(f"/register/{cert.number}/")
+            request.user = AnonymousUser()
+            record = register_entry(cert.number)
+            variants.add((record["status"], record["mark_allowed"]))
+            whole = render_to_string("register/verify.html", page_context(record), request)
+            composed = register_cache.anonymous_page(request, record)
+            assert register_cache.CHECKED_SLOT in composed and cert.number in composed and not TOKEN.search(whole)
+            assert register_cache.fill(composed, checked_at=time_shown(record["checked_at"])) == whole
+    assert len(register_cache._skeletons) == len(variants)  # rendered once per language and variant
+    request.user = world.a.users[Role.CB_ADMIN][0]  # a signed-in layout is never shared
+    with pytest.raises(ValueError):
+        register_cache.anonymous_page(request, record)

@@ -3,9 +3,8 @@
 Every API request authenticated the same way: one query for the token with its organisation (inside the
 identity crossing, so one more `set_config` round trip), then the principal built from them. That was a
 third of an empty list's cost. The cache keeps, per token prefix, what the check needs (the secret's hash,
-expiry, last use) and the principal's fields, under the same rule as the verification cache
-(`certification/register_cache.py`): never a timer for correctness, a *generation* read before the
-database, set anew (at once and after the commit) by every save or delete of an API token, an
+expiry, last use) and the principal's fields (`iecq.stamps`): never a timer for correctness, a *generation* read
+before the database, set anew (at once and after the commit) by every save or delete of an API token, an
 organisation or a supervisory body. A revocation therefore takes effect for the next request, like
 before; an entry read before a change and stored after it carries the old generation and is never used.
 A revoked or unknown token is never stored. Signals trigger it so that every write path is covered.

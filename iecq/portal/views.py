@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
@@ -23,7 +24,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import FormView, TemplateView
 
 from .. import services
@@ -495,3 +497,41 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "portal/error.html", {"status": 403, "message": _("You may not do this.")}, status=403)
+
+
+@require_GET
+@never_cache
+def choose_language(request: HttpRequest) -> HttpResponse:
+    """The language picker of anonymous visitors (?language=fr&next=/register/…/): sets the language cookie and
+    returns to `next` (a path of this site, else the home page).
+
+    Signed-in users pick through Django's `set_language` (a POST with their CSRF token). An anonymous visitor has no
+    session and nothing a forged request could reach but this preference, which is a link away from being changed
+    back; a GET keeps every anonymous page free of a per-visitor token, so that the public verification page can be
+    stored and served alike to everyone (certification/register_cache.py)."""
+    language = request.GET.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        choices = ", ".join(code for code, _name in settings.LANGUAGES)
+        return HttpResponse(
+            _("Unknown language %(language)s; choose one of %(choices)s.")
+            % {"language": language[:20], "choices": choices},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response

@@ -211,6 +211,8 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-keys-clear": {"task": "iecq.tasks.idempotency_keys_clear", "schedule": 3600.0},
     # CE-03: zips of certificate PDFs past their retention, stored certificate PDFs nobody reads any more.
     "stored-pdfs-clear": {"task": "certification.tasks.stored_pdfs_clear", "schedule": 24 * 3600.0},
+    # CE-04: stored verification pages nobody visited for IECQ_REGISTER_PAGE_DAYS (only their space; never stale).
+    "register-pages-prune": {"task": "certification.tasks.register_pages_prune", "schedule": 24 * 3600.0},
     # PL-04: webhook deliveries that are due (retries, and any whose on-commit enqueue was lost).
     "webhook-dispatch-due": {"task": "integrations.webhook_dispatch_due", "schedule": 30.0},
     # An import whose task message or worker was lost is failed instead of polling forever.
@@ -227,6 +229,9 @@ IECQ_DASHBOARD_CACHE_SECONDS = int(env("IECQ_DASHBOARD_CACHE_SECONDS", "300"))
 # An import still queued, validating or importing this long after its upload is failed (hourly beat task).
 IECQ_IMPORT_STALE_HOURS = int(env("IECQ_IMPORT_STALE_HOURS", "6"))
 IECQ_STORED_PDF_RETENTION_DAYS = int(env("IECQ_STORED_PDF_RETENTION_DAYS", "30"))
+# A stored verification page (certification/register_cache.py) is deleted this many days after it was stored; the
+# next visit stores it again. Only space: a page is deleted at once by any change of what it prints.
+IECQ_REGISTER_PAGE_DAYS = int(env("IECQ_REGISTER_PAGE_DAYS", "7"))
 # A job of certificate PDFs still queued or rendering this many hours after it was asked for (its Celery message was
 # lost) is failed by the same clean-up; its page then offers to ask again.
 IECQ_PDF_BATCH_STALE_HOURS = int(env("IECQ_PDF_BATCH_STALE_HOURS", "6"))
