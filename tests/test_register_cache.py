@@ -501,3 +501,25 @@ def test_the_anonymous_page_is_what_the_template_renders_byte_for_byte(world, la
     request.user = world.a.users[Role.CB_ADMIN][0]  # a signed-in layout is never shared
     with pytest.raises(ValueError):
         register_cache.anonymous_page(request, record)
+
+
+def test_every_table_the_entry_reads_forgets_the_pages_when_it_changes(world):
+    """A new join in the register's entry (certification.register) must come with its trigger (`_forget_sources`):
+    the tables the compiled entry reads, and those with the triggers, are compared from the database itself."""
+    from certification.register import ENTRY_FUNCTION
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [ENTRY_FUNCTION])
+        body = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT tgrelid::regclass::text, array_agg(tgname::text ORDER BY tgname) FROM pg_trigger "
+            "WHERE tgname LIKE 'iecq_forget_%%' GROUP BY 1"
+        )
+        triggers = dict(cursor.fetchall())
+    read = set(re.findall(r'(?:FROM|JOIN) "([a-z_]+)"', body)) - {"django_content_type"}  # ids never change
+    assert len(read) >= 8, read
+    assert read <= set(triggers), read - set(triggers)
+    for table in read:
+        assert {"iecq_forget_update", "iecq_forget_update_old", "iecq_forget_delete", "iecq_forget_truncate"} <= set(
+            triggers[table]
+        ), table
