@@ -16,6 +16,7 @@ from django.db import connections, router
 from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from iecq.models import TransitionLog
 from iecq.principals import system_principal
@@ -53,13 +54,26 @@ def _follow(cert: Certificate, path: str):
     return getattr(value, "code", value)  # a country is its ISO code
 
 
+_status_labels: dict[tuple[str | None, str], str] = {}
+
+
+def _status_label(state: str) -> str:
+    """The status's label in the active language (translated once per language and status)."""
+    key = (get_language(), state)
+    label = _status_labels.get(key)
+    if label is None:
+        label = _status_labels[key] = str(CertificateState(state).label)
+    return label
+
+
 def _record(values: dict, *, status_since: date | None) -> dict:
-    today = timezone.now().date()
+    now = timezone.now()
+    today = now.date()
     state = values["state"]
     return {
         "number": values["number"],
         "status": state,
-        "status_label": str(CertificateState(state).label),
+        "status_label": _status_label(state),
         "status_since": (status_since or values["period_start"]).isoformat(),
         "mark_allowed": state == CertificateState.VALID and values["expires_on"] >= today,
         "scheme": values["scheme__name"],
@@ -76,7 +90,7 @@ def _record(values: dict, *, status_since: date | None) -> dict:
         "period_start": values["period_start"].isoformat(),
         "expires_on": values["expires_on"].isoformat(),
         "revision": values["revision"],
-        "checked_at": timezone.now().replace(microsecond=0).isoformat(),
+        "checked_at": now.replace(microsecond=0).isoformat(),
     }
 
 

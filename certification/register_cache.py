@@ -155,7 +155,8 @@ def first_visit_response(request: HttpRequest, entry: str, *, number: str, langu
 
 # --- the anonymous page: rendered once per language and variant, the certificate's values filled in ------------
 _SLOT = re.compile("\x00iecq-slot:([a-z_]+)\x00")
-_skeletons: dict[tuple, str] = {}
+# Per language and variant: the page split at its slots, [text, slot name, text, slot name, …, text].
+_skeletons: dict[tuple, list[str]] = {}
 
 
 def _slot(name: str) -> SafeString:
@@ -180,10 +181,13 @@ def anonymous_page(request: HttpRequest, record: dict) -> str:
     if skeleton is None:
         skeleton = _skeletons[key] = _skeleton(request, record)
     values = {**shown(record), "checked_at": CHECKED_SLOT, "path": escape(request.get_full_path())}
-    return _SLOT.sub(lambda slot: values[slot.group(1)], skeleton)
+    parts = skeleton.copy()
+    for i in range(1, len(parts), 2):
+        parts[i] = values[parts[i]]
+    return "".join(parts)
 
 
-def _skeleton(request: HttpRequest, record: dict) -> str:
+def _skeleton(request: HttpRequest, record: dict) -> list[str]:
     slots = {name: _slot(name) for name in SHOWN}
     variant = {field: record[field] for field in VARIANT}  # nothing else of the record: no value can be frozen in
     context = {"record": variant, "shown": slots, "labels": labels()}
@@ -197,7 +201,7 @@ def _skeleton(request: HttpRequest, record: dict) -> str:
         raise ValueError("register/verify_shell.html lost a slot")  # (each variant's content is tested byte for byte)
     if _CSRF.search(page):  # one visitor's token would be served to everyone
         raise ValueError("the anonymous verification page must not carry a CSRF token")
-    return page
+    return _SLOT.split(page)  # (the split keeps each slot's name at the odd positions)
 
 
 def _forget_skeletons(**kwargs) -> None:

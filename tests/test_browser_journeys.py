@@ -273,6 +273,16 @@ def test_the_public_verifies_a_suspended_certificate_on_the_register(world, live
     page.get_by_text("This certificate is suspended since").wait_for()
     assert page.get_by_text("may not use the IECQ mark").is_visible()
     shot(page, "journey-e-2-suspended-certificate")
+    # The visitor reads it in French: the language picker (a GET for anonymous visitors) returns to the same page,
+    # and so does the next visit, now served the stored French page.
+    verification = page.url
+    page.get_by_label("Language").select_option("fr")
+    page.get_by_text("Ce certificat est suspendu depuis le").wait_for()
+    assert page.url == verification
+    page.reload()
+    page.get_by_text("Ce certificat est suspendu depuis le").wait_for()
+    page.get_by_label("Langue").select_option("en")
+    page.get_by_text("This certificate is suspended since").wait_for()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Bulletin").click()
     assert page.get_by_text(cert.number).first.is_visible()  # the suspension is published in the bulletin
     shot(page, "journey-e-3-bulletin")
