@@ -426,6 +426,22 @@ def main() -> None:
             "≥ 1.00",
             rps >= 1000 and got["verify_rps"]["errors"] == 0,
         )
+        # Informational: the same first visits again, their pages deleted (as a change of each certificate would)
+        # but their rows read a minute ago. The difference to the first figure is what reading the database's
+        # pages from outside its buffers costs (docs/performance.md, "Eighth pass").
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE certification_registerpage")
+        again = load(
+            [{"name": "v", "paths": verify_paths, "floor_paths": floor_path, "requests": len(numbers)} | settle]
+        )["v"]
+        figure(
+            "verification first visit again, the rows just read (information)",
+            ms(again["median"]),
+            ms(again["floor_median"]),
+            again["median"] / again["floor_median"],
+            "",
+            None,
+        )
         peak_worker_kb = max([peak_worker_kb] + [rss_kb(p) for p in worker_pids(server)])
 
         # (2) every API list endpoint against the raw SQL reading the same rows.
