@@ -16,7 +16,6 @@ from django.db import connections, router
 from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from iecq.models import TransitionLog
 from iecq.principals import system_principal
@@ -24,6 +23,7 @@ from iecq.tenancy import scope
 
 from .choices import CertificateState
 from .models import Certificate
+from .register_labels import status_label
 
 REGISTER = system_principal("public certificate register")
 PAGE_SIZE = 25
@@ -54,18 +54,6 @@ def _follow(cert: Certificate, path: str):
     return getattr(value, "code", value)  # a country is its ISO code
 
 
-_status_labels: dict[tuple[str | None, str], str] = {}
-
-
-def _status_label(state: str) -> str:
-    """The status's label in the active language (translated once per language and status)."""
-    key = (get_language(), state)
-    label = _status_labels.get(key)
-    if label is None:
-        label = _status_labels[key] = str(CertificateState(state).label)
-    return label
-
-
 def _record(values: dict, *, status_since: date | None) -> dict:
     now = timezone.now()
     today = now.date()
@@ -73,7 +61,7 @@ def _record(values: dict, *, status_since: date | None) -> dict:
     return {
         "number": values["number"],
         "status": state,
-        "status_label": _status_label(state),
+        "status_label": status_label(state),
         "status_since": (status_since or values["period_start"]).isoformat(),
         "mark_allowed": state == CertificateState.VALID and values["expires_on"] >= today,
         "scheme": values["scheme__name"],

@@ -20,6 +20,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .choices import CertificateState
+
 LABELS = {
     "holder": _("Holder"),
     "certification_body": _("Certification body"),
@@ -46,6 +48,18 @@ def labels() -> dict[str, SafeString]:
     if found is None:
         found = _translated[language] = {key: mark_safe(str(text)) for key, text in LABELS.items()}  # noqa: S308
     return found
+
+
+_status_labels: dict[tuple[str | None, str], str] = {}
+
+
+def status_label(state: str) -> str:
+    """A certificate status's label in the active language, translated once per language and status."""
+    key = (get_language(), state)
+    label = _status_labels.get(key)
+    if label is None:
+        label = _status_labels[key] = str(CertificateState(state).label)
+    return label
 
 
 # What the content prints of a record, each as `shown(record)` gives it. The template prints these and nothing else of
