@@ -642,3 +642,20 @@ class RegisterPage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.language})"
+
+
+class RegisterEntry(models.Model):
+    """A certificate's public entry as `iecq_register_entry` computes it (JSON text), kept ready so that a first
+    visit to its verification page is one index lookup (certification/register_cache.py).
+
+    Filled in batches by the tables' owner's `iecq_register_fill` (the beat task `register_entries_fill`, and
+    `seed_scale`) and by each first visit's store; deleted by the same triggers, in the same statement, as the
+    certificate's pages. A certificate without one is computed at its visit. Row-level security is on with no
+    policy: the application's role reaches it only through those functions.
+    """
+
+    number = models.CharField(max_length=40, primary_key=True)
+    entry = models.TextField()
+
+    def __str__(self) -> str:
+        return self.number

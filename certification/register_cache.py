@@ -57,6 +57,7 @@ CHECKED_SLOT = "<!--iecq:checked-at-->"
 VISIT_FUNCTION = "iecq_register_visit"
 STORE_FUNCTION = "iecq_register_store"
 PRUNE_FUNCTION = "iecq_register_prune"
+FILL_FUNCTION = "iecq_register_fill"
 FORGET_FUNCTION = "iecq_register_forget"
 # The advisory lock every change of what a page prints holds shared until it commits, and a store takes exclusive.
 LOCK = 0x1EC0_0000_0001
@@ -105,6 +106,32 @@ def prune(*, older_than: datetime.timedelta) -> int:
     with connections["default"].cursor() as cursor:
         cursor.execute(f"SELECT {PRUNE_FUNCTION}(%s)", [timezone.now() - older_than])
         return int(cursor.fetchone()[0])
+
+
+def fill_entries(*, batch: int = 1000, patience: float = 30.0) -> int:
+    """Compute the entry of every certificate that has none (`RegisterEntry`), `batch` at a time, each batch in
+    its own short transaction; how many were filled. A batch waits while a change is under way (it holds the lock
+    every change holds); after `patience` seconds of waiting it gives up, and the next run goes on."""
+    import time
+
+    connection = connections["default"]
+    if connection.in_atomic_block:  # the lock would be held, and every change wait, until the caller commits
+        raise RuntimeError("fill_entries runs outside transactions")
+    filled, after, waited = 0, 0, 0.0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM {FILL_FUNCTION}(%s, %s)", [after, batch])  # noqa: S608 (constant)
+            count, last = cursor.fetchone()
+        if count == -1:  # a change is under way
+            if waited >= patience:
+                logger.info("register entries: gave up after %.0f s of changes under way", waited)
+                return filled
+            time.sleep(0.05)
+            waited += 0.05
+            continue
+        if last is None:
+            return filled
+        filled, after = filled + count, last
 
 
 def fill(html: str, *, checked_at: str) -> str:
@@ -257,17 +284,22 @@ def _forget_sources() -> dict[str, tuple[str, tuple[str, ...]]]:
 
 def statements() -> list[str]:
     """The DDL of the page table's protection, its functions and the triggers that forget its pages."""
-    from .models import RegisterPage
+    from .models import Certificate, RegisterEntry, RegisterPage
 
     page = RegisterPage._meta.db_table
+    entries = RegisterEntry._meta.db_table
+    cert = Certificate._meta.db_table
     definer = "SECURITY DEFINER SET search_path = public"
     today = "(now() AT TIME ZONE 'UTC')::date"
     out = [
         f"ALTER TABLE {page} ENABLE ROW LEVEL SECURITY",  # no policy: the application's role sees no row
+        f"ALTER TABLE {entries} ENABLE ROW LEVEL SECURITY",
         f"CREATE OR REPLACE FUNCTION {VISIT_FUNCTION}(p_number text, p_language text) "  # noqa: S608 (DDL of names)
         f"RETURNS TABLE(page text, entry text) LANGUAGE plpgsql STABLE {definer} AS $visit$ BEGIN "
         f"RETURN QUERY SELECT p.html, NULL::text FROM {page} p WHERE p.number = p_number AND p.language = p_language "
         f"AND (p.fresh_until IS NULL OR p.fresh_until >= {today}); "
+        "IF FOUND THEN RETURN; END IF; "
+        f"RETURN QUERY SELECT NULL::text, r.entry FROM {entries} r WHERE r.number = p_number; "  # kept ready
         "IF NOT FOUND THEN RETURN QUERY SELECT NULL::text, e::text FROM iecq_register_entry(p_number) AS e; END IF; "
         "END $visit$",
         f"CREATE OR REPLACE FUNCTION {STORE_FUNCTION}(p_number text, p_language text, p_entry text, p_html text, "  # noqa: S608
@@ -283,13 +315,33 @@ def statements() -> list[str]:
         f"INSERT INTO {page} (number, language, html, fresh_until, stored_at) "
         "VALUES (p_number, p_language, p_html, p_fresh_until, now()) ON CONFLICT (number, language) DO UPDATE "
         "SET html = EXCLUDED.html, fresh_until = EXCLUDED.fresh_until, stored_at = EXCLUDED.stored_at; "
+        f"INSERT INTO {entries} (number, entry) VALUES (p_number, p_entry) "  # the entry too, if it was computed
+        "ON CONFLICT (number) DO UPDATE SET entry = EXCLUDED.entry; "
         "RETURN true; END $store$",
+        # Fill the entries of up to p_limit certificates after id p_after that have none: found before the lock (a
+        # search of the whole register when none is missing), then computed under the same lock and in the same
+        # fresh snapshot as a store. (How many, the last id covered); (0, NULL) when none is left after p_after;
+        # (-1, p_after) when a change is under way (nothing done: try again).
+        f"CREATE OR REPLACE FUNCTION {FILL_FUNCTION}(p_after bigint, p_limit integer) "  # noqa: S608
+        f"RETURNS TABLE(filled bigint, last_id bigint) LANGUAGE plpgsql VOLATILE {definer} AS $fill$ "
+        "DECLARE ids bigint[]; BEGIN "
+        f"ids := ARRAY(SELECT c.id FROM {cert} c WHERE c.id > p_after AND NOT EXISTS "
+        f"(SELECT 1 FROM {entries} r WHERE r.number = c.number) ORDER BY c.id LIMIT p_limit); "
+        "IF cardinality(ids) = 0 THEN RETURN QUERY SELECT 0::bigint, NULL::bigint; RETURN; END IF; "
+        "IF current_setting('transaction_isolation') <> 'read committed' "
+        f"OR NOT pg_try_advisory_xact_lock({LOCK}) THEN RETURN QUERY SELECT -1::bigint, p_after; RETURN; END IF; "
+        "PERFORM set_config('synchronous_commit', 'off', true); "  # an entry lost in a crash is computed again
+        f"INSERT INTO {entries} (number, entry) SELECT c.number, e::text FROM {cert} c "
+        "CROSS JOIN LATERAL iecq_register_entry(c.number) AS e WHERE c.id = ANY(ids) "
+        "ON CONFLICT (number) DO UPDATE SET entry = EXCLUDED.entry; "
+        "RETURN QUERY SELECT cardinality(ids)::bigint, ids[cardinality(ids)]; END $fill$",
         f"CREATE OR REPLACE FUNCTION {PRUNE_FUNCTION}(p_before timestamptz) RETURNS bigint LANGUAGE plpgsql "  # noqa: S608
         f"VOLATILE {definer} AS $prune$ DECLARE n bigint; BEGIN "
         f"DELETE FROM {page} WHERE stored_at < p_before OR fresh_until < {today}; "
         "GET DIAGNOSTICS n = ROW_COUNT; RETURN n; END $prune$",
         f"CREATE OR REPLACE FUNCTION {FORGET_FUNCTION}_all() RETURNS trigger LANGUAGE plpgsql {definer} AS $forget$ "  # noqa: S608
-        f"BEGIN PERFORM pg_advisory_xact_lock_shared({LOCK}); DELETE FROM {page}; RETURN NULL; END $forget$",
+        f"BEGIN PERFORM pg_advisory_xact_lock_shared({LOCK}); DELETE FROM {page}; DELETE FROM {entries}; "
+        "RETURN NULL; END $forget$",
     ]
     for table, (numbers, events) in _forget_sources().items():
         function = f"{FORGET_FUNCTION}_{table}"
@@ -297,6 +349,7 @@ def statements() -> list[str]:
             f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql {definer} AS $forget$ BEGIN "  # noqa: S608
             f"PERFORM pg_advisory_xact_lock_shared({LOCK}); "  # held until this change commits: no store meanwhile
             f"IF EXISTS (SELECT 1 FROM {page}) THEN DELETE FROM {page} WHERE number IN ({numbers}); END IF; "
+            f"IF EXISTS (SELECT 1 FROM {entries}) THEN DELETE FROM {entries} WHERE number IN ({numbers}); END IF; "
             "RETURN NULL; END $forget$"
         )
         triggers = [(f"iecq_forget_{event.lower()}", event, "OLD" if event == "DELETE" else "NEW") for event in events]

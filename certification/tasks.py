@@ -54,3 +54,19 @@ def register_pages_prune() -> int:
     deleted = register_cache.prune(older_than=timedelta(days=settings.IECQ_REGISTER_PAGE_DAYS))
     logger.info("stored verification pages deleted: %s", deleted)
     return deleted
+
+
+@shared_task(name="certification.tasks.register_entries_fill", acks_late=True)
+def register_entries_fill() -> int:
+    """Every five minutes: compute the register entry of each certificate that has none (added, or changed since
+    the last run: every change deletes the entries it concerns), so that its first verification is one index
+    lookup (certification/register_cache.py). Until then the entry is computed at the visit: never stale either
+    way. Each batch is a short transaction; safe to run twice at once."""
+    from . import register_cache
+
+    if not register_cache.supported():
+        return 0
+    filled = register_cache.fill_entries()
+    if filled:
+        logger.info("register entries filled: %s", filled)
+    return filled

@@ -38,6 +38,7 @@ NOT_EXPOSED = {
     "iecq.IdempotencyKey": "internal store of replayable POST responses (docs/api.md, Idempotency-Key)",
     "certification.CertificateNumberSequence": "internal counter that numbers certificates",
     "certification.RegisterPage": "stored anonymous verification page; its API is the register's signed answer",
+    "certification.RegisterEntry": "public entry kept ready for verification; its API is the signed answer",
     "sanctions.NoticeSequence": "internal counter that numbers bulletin notices",
     "integrations.WebhookAttempt": "each delivery's attempts are embedded in /api/v1/webhook-deliveries/{id}/",
     "manufacturers.SiteListing": "a CB's client directory, kept by database triggers; /api/v1/sites/ reads it",

@@ -47,6 +47,19 @@ def stored() -> dict[tuple[str, str], str]:
         return {(number, language): html for number, language, html in cursor.fetchall()}
 
 
+def kept() -> dict[str, str]:
+    """The entries kept ready for first visits (`RegisterEntry`), as the suite's superuser reads them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT number, entry FROM certification_registerentry")
+        return dict(cursor.fetchall())
+
+
+def computed(number: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT e::text FROM iecq_register_entry(%s) AS e", [number])
+        return cursor.fetchone()[0]
+
+
 def owner_connection():
     params = connection.get_connection_params()
     conn = psycopg2.connect(
@@ -185,8 +198,9 @@ def test_a_change_to_anything_a_page_prints_forgets_exactly_the_pages_that_print
     }
     for name, (statement, params) in changes.items():
         _store_all(numbers)
-        before = stored()
-        assert len(before) == 2 * len(numbers), name
+        register_cache.fill_entries()
+        before, entries_before = stored(), kept()
+        assert len(before) == 2 * len(numbers) and set(entries_before) == set(numbers), name
         with connection.cursor() as cursor:
             cursor.execute(statement, params)
             assert cursor.rowcount > 0, name
@@ -195,13 +209,15 @@ def test_a_change_to_anything_a_page_prints_forgets_exactly_the_pages_that_print
         after = stored()
         assert mine.number in concerned, name
         assert {number for number, _l in before} - {number for number, _l in after} == concerned, name
+        assert set(entries_before) - set(kept()) == concerned, name  # the kept entries go with the pages
         page, _s, _r = verify(Client(), mine.number)  # and the page is rendered anew from the changed rows
         if name == "holder":
             assert " Ltd (" in page
     _store_all(numbers)
+    register_cache.fill_entries()
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE certification_certificate_technologies")
-    assert stored() == {}  # a TRUNCATE forgets every page
+    assert stored() == {} and kept() == {}  # a TRUNCATE forgets every page and entry
 
 
 def _printing(name: str, mine, technology, site) -> set[str]:
@@ -523,3 +539,72 @@ def test_every_table_the_entry_reads_forgets_the_pages_when_it_changes(world):
         assert {"iecq_forget_update", "iecq_forget_update_old", "iecq_forget_delete", "iecq_forget_truncate"} <= set(
             triggers[table]
         ), table
+
+
+def test_a_first_visit_reads_the_kept_entry_and_a_change_deletes_it_in_the_same_statement(world):
+    """The entries are kept ready by `fill_entries` (the beat task) and by each first visit's store: the visit reads
+    the kept one (shown here by planting a marker in it), and a change deletes it at once, so the next visit
+    computes the entry from the changed rows."""
+    from certification.models import Certificate
+
+    cert = issued(world)
+    with scope(SYSTEM):
+        numbers = set(Certificate.objects.values_list("number", flat=True))
+    assert kept() == {}
+    assert register_cache.fill_entries(batch=2) == len(numbers)  # in batches of two, each its own transaction
+    assert register_cache.fill_entries() == 0  # nothing left to fill
+    assert kept() == {number: computed(number) for number in numbers}
+    with connection.cursor() as cursor:  # plant a marker: the visit must return the kept text as it is
+        cursor.execute(
+            "UPDATE certification_registerentry SET entry = replace(entry, %s, %s) WHERE number = %s",
+            ['"specifications":"', '"specifications":"KEPT ', cert.number],
+        )
+        assert cursor.rowcount == 1
+    page, sent, _r = verify(Client(), cert.number)
+    assert "KEPT " in page and len(sent) == 2  # one visit, one store
+    _u, manager = world.a.users[Role.CB_CERTIFICATION_MANAGER]
+    services.certificate_transition(actor=manager, pk=cert.pk, name="suspend", reason="Major NC")
+    assert cert.number not in kept() and stored() == {}  # deleted with the page, in the suspending transaction
+    page, _s, _r = verify(Client(), cert.number)
+    assert "suspended since" in page and "KEPT " not in page
+    assert kept()[cert.number] == computed(cert.number)  # the first visit's store kept the entry it computed
+
+
+def test_entries_are_filled_only_while_no_change_is_under_way_and_never_inside_a_transaction(world):
+    cert = issued(world)
+    writer = owner_connection()
+    try:
+        with writer.cursor() as cursor:  # a change under way holds the lock until it commits
+            cursor.execute("UPDATE certification_certificate SET revision = revision WHERE id = %s", [cert.pk])
+        assert register_cache.fill_entries(patience=0.2) == 0 and kept() == {}  # it waited, then gave up
+        writer.rollback()
+        assert register_cache.fill_entries(patience=0.2) > 0 and cert.number in kept()
+    finally:
+        writer.close()
+    with transaction.atomic(), pytest.raises(RuntimeError, match="outside transactions"):
+        register_cache.fill_entries()
+
+
+def test_the_entry_table_is_reached_only_through_the_owners_functions_and_filled_by_the_beat_task(
+    world,
+    app_conn,  # noqa: F811 (fixture)
+):
+    from django.conf import settings
+
+    from certification.tasks import register_entries_fill
+
+    cert = issued(world)
+    schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert schedule["certification.tasks.register_entries_fill"] <= 600
+    assert register_entries_fill() > 0 and register_entries_fill() == 0
+    with app_conn.cursor() as cursor:  # as the application's role
+        cursor.execute("SELECT count(*) FROM certification_registerentry")
+        assert cursor.fetchone()[0] == 0  # row-level security, no policy: no row
+        cursor.execute("UPDATE certification_registerentry SET entry = '{}'")
+        assert cursor.rowcount == 0
+        cursor.execute(f"SELECT entry FROM {register_cache.VISIT_FUNCTION}(%s, 'en')", [cert.number])
+        assert cursor.fetchone()[0] == computed(cert.number)  # the kept entry, through the function
+        cursor.execute(
+            "SELECT p.prosecdef, p.provolatile FROM pg_proc p WHERE p.proname = %s", [register_cache.FILL_FUNCTION]
+        )
+        assert cursor.fetchall() == [(True, "v")]

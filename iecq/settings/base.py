@@ -213,6 +213,8 @@ CELERY_BEAT_SCHEDULE = {
     "stored-pdfs-clear": {"task": "certification.tasks.stored_pdfs_clear", "schedule": 24 * 3600.0},
     # CE-04: stored verification pages nobody visited for IECQ_REGISTER_PAGE_DAYS (only their space; never stale).
     "register-pages-prune": {"task": "certification.tasks.register_pages_prune", "schedule": 24 * 3600.0},
+    # CE-04: the entries of certificates changed or added since the last run, kept ready for their first visit.
+    "register-entries-fill": {"task": "certification.tasks.register_entries_fill", "schedule": 300.0},
     # PL-04: webhook deliveries that are due (retries, and any whose on-commit enqueue was lost).
     "webhook-dispatch-due": {"task": "integrations.webhook_dispatch_due", "schedule": 30.0},
     # An import whose task message or worker was lost is failed instead of polling forever.

@@ -40,6 +40,14 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 for table in sorted(written):
                     cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}")
+            # The register's entries, as the beat task `register_entries_fill` would compute them within minutes.
+            from certification import register_cache
+
+            filled = register_cache.fill_entries(batch=5000)
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM (ANALYZE) certification_registerentry")
+            if verbosity:
+                self.stdout.write(f"  {filled} register entries filled")
         if not verbosity:
             return
         for table, (rows, seconds) in sorted(report.tables.items()):
