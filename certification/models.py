@@ -635,6 +635,9 @@ class RegisterPage(models.Model):
     # The last day the page may be served: the expiry date of a certificate whose mark it allows; none otherwise.
     fresh_until = models.DateField(null=True)
     stored_at = models.DateTimeField()
+    # The layout the page was rendered in (`register_cache.layout`: a digest of every skeleton of its language); a
+    # page of another layout (a deployment changed a template, a style sheet, a translation) is not served.
+    layout = models.CharField(max_length=16, default="")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["number", "language"], name="register_page_unique")]

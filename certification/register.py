@@ -185,11 +185,24 @@ def entry_function_statements(connection) -> list[str]:
 
 
 def install(using: str = "default") -> None:
+    """Create or replace the entry function; where its statement changed (a model's change), the entries and pages
+    kept from the old one are deleted (certification/register_cache.py): they are computed again at their visits,
+    and by the beat task."""
+    from .models import RegisterEntry, RegisterPage
+
     connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for statement in entry_function_statements(connection):
-                cursor.execute(statement)
+    if connection.vendor != "postgresql":
+        return
+    source = "SELECT p.prosrc FROM pg_proc p WHERE p.proname = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(source, [ENTRY_FUNCTION])
+        before = cursor.fetchall()
+        for statement in entry_function_statements(connection):
+            cursor.execute(statement)
+        cursor.execute(source, [ENTRY_FUNCTION])
+        kept = [m._meta.db_table for m in (RegisterEntry, RegisterPage)]
+        if before and cursor.fetchall() != before and set(kept) <= set(connection.introspection.table_names(cursor)):
+            cursor.execute(f"TRUNCATE {', '.join(kept)}")
 
 
 def on_post_migrate(sender, using="default", **kwargs) -> None:

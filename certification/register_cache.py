@@ -15,10 +15,19 @@ never served once anything it prints has changed, by the database's own means:
   lock has committed and is in that snapshot; every change after it waits for the store to commit, then deletes the
   page. A page read from a lagging replica is thus checked against the primary. Writes run at READ COMMITTED
   (Django's default; the store refuses any other level, whose snapshot would predate its lock).
-* **One statement a visit.** `iecq_register_visit(number, language)` answers with the stored page, or, when there is
-  none, with the certificate's entry (`certification.register.entry_function_statements`): a first visit costs one
-  round trip, as a later one does. The tables' owner's functions are the only way to the page table: row-level
-  security is on with no policy, so the application's role reads and writes none of it directly.
+* **One statement a visit.** `iecq_register_visit(number, language, layout)` answers with the stored page, or, when
+  there is none, with the certificate's entry (`certification.register.entry_function_statements`): a first visit
+  costs one round trip, as a later one does. The tables' owner's functions are the only way to the page table:
+  row-level security is on with no policy, so the application's role reads and writes none of it directly.
+* **Entries kept ready.** The entry itself joins seven tables; computing it was most of a first visit's statement.
+  So each certificate's entry is kept as JSON text (`certification.RegisterEntry`), and the visit reads it with one
+  index lookup, computing it only where none is kept. Entries are deleted by the same triggers as the pages, and
+  written under the same lock and check: by a first visit's store, and by `iecq_register_fill`, which the beat
+  task `register_entries_fill` (and `seed_scale`) runs in short batches for every certificate without one (new
+  ones, changed ones). A kept entry is never stale; a missing one only costs its visit the computation.
+* **Pages of this deployment only.** A page is stored with its `layout` (a digest of the language's skeletons,
+  `layout`) and served only in that layout: after a deployment that changed a template, a style sheet's hashed
+  name or a translation, the pages stored before it are rendered again at their next visit.
 * A page that depends on the date (a valid certificate allows its mark until its expiry date) carries that date and
   is not served after it. Pages nobody visited for a while are deleted by a daily task (`prune`); only to return
   space.
@@ -36,6 +45,7 @@ nothing is stored: every visit is rendered from the database.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import logging
 import re
@@ -49,7 +59,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .register_labels import SHOWN, VARIANT, labels, shown, time_shown
+from .register_labels import SHOWN, VARIANT, labels, shown, status_label, time_shown
 
 # Where the "checked at" time goes in a stored page: markup, which no escaped value can hold (PostgreSQL text cannot
 # hold the NUL of the other slots).
@@ -61,8 +71,8 @@ FILL_FUNCTION = "iecq_register_fill"
 FORGET_FUNCTION = "iecq_register_forget"
 # The advisory lock every change of what a page prints holds shared until it commits, and a store takes exclusive.
 LOCK = 0x1EC0_0000_0001
-_VISIT_CALL = f"SELECT * FROM {VISIT_FUNCTION}(%s, %s)"  # noqa: S608 (constants)
-_STORE_CALL = f"SELECT {STORE_FUNCTION}(%s, %s, %s, %s, %s)"
+_VISIT_CALL = f"SELECT * FROM {VISIT_FUNCTION}(%s, %s, %s)"  # noqa: S608 (constants)
+_STORE_CALL = f"SELECT {STORE_FUNCTION}(%s, %s, %s, %s, %s, %s)"
 _CSRF = re.compile(r"csrfmiddlewaretoken|X-CSRFToken", re.IGNORECASE)
 logger = logging.getLogger(__name__)
 
@@ -75,29 +85,29 @@ def supported() -> bool:
     return connections[router.db_for_read(Certificate)].vendor == "postgresql"
 
 
-def visit(number: str, language: str) -> tuple[str | None, str | None]:
-    """In one statement: (the stored page, None) while it is current; else (None, the certificate's entry as JSON
-    text); (None, None) if no certificate has this number."""
+def visit(number: str, language: str, layout: str) -> tuple[str | None, str | None]:
+    """In one statement: (the stored page, None) while it is current and of this `layout`; else (None, the
+    certificate's entry as JSON text); (None, None) if no certificate has this number."""
     from iecq.tenancy import scope
 
     from .models import Certificate
     from .register import REGISTER
 
     with scope(REGISTER), connections[router.db_for_read(Certificate)].cursor() as cursor:
-        cursor.execute(_VISIT_CALL, [number, language])
+        cursor.execute(_VISIT_CALL, [number, language, layout])
         row = cursor.fetchone()
     return (None, None) if row is None else (row[0], row[1])
 
 
-def store(number: str, language: str, entry: str, html: str, fresh_until: datetime.date | None) -> bool:
-    """Keep `html`, rendered from `entry`, while nothing it prints changes; False where it was not kept (a change
-    was under way, or has already committed)."""
+def store(number: str, language: str, entry: str, html: str, fresh_until: datetime.date | None, layout: str) -> bool:
+    """Keep `html`, rendered from `entry` in `layout`, while nothing it prints changes; False where it was not kept
+    (a change was under way, or has already committed)."""
     from iecq.tenancy import scope
 
     from .register import REGISTER
 
     with scope(REGISTER), connections["default"].cursor() as cursor:
-        cursor.execute(_STORE_CALL, [number, language, entry, html, fresh_until])
+        cursor.execute(_STORE_CALL, [number, language, entry, html, fresh_until, layout])
         return bool(cursor.fetchone()[0])
 
 
@@ -162,7 +172,7 @@ class StoredOnceSent(HttpResponse):
             super().close()  # request_finished: the database connection is released after the store
 
 
-def first_visit_response(request: HttpRequest, entry: str, *, number: str, language: str) -> HttpResponse:
+def first_visit_response(request: HttpRequest, entry: str, *, number: str, language: str, layout: str) -> HttpResponse:
     """The anonymous page of the certificate whose entry `visit` gave, stored once it is sent.
 
     A page read inside a transaction is never stored (its rows may never commit); that is decided now, while the
@@ -177,7 +187,7 @@ def first_visit_response(request: HttpRequest, entry: str, *, number: str, langu
         return HttpResponse(body)
     # From the day after its expiry date, a valid certificate's page must no longer allow the mark.
     fresh_until = datetime.date.fromisoformat(record["expires_on"]) if record["mark_allowed"] else None
-    return StoredOnceSent(body, then=lambda: store(number, language, entry, page, fresh_until))
+    return StoredOnceSent(body, then=lambda: store(number, language, entry, page, fresh_until, layout))
 
 
 # --- the anonymous page: rendered once per language and variant, the certificate's values filled in ------------
@@ -203,10 +213,7 @@ def anonymous_page(request: HttpRequest, record: dict) -> str:
     language, the site's name."""
     if request.user.is_authenticated:  # the layout shows who is signed in; it must never be shared
         raise ValueError("anonymous_page is for anonymous requests")
-    key = (translation.get_language(), *(record[field] for field in VARIANT))
-    skeleton = _skeletons.get(key)
-    if skeleton is None:
-        skeleton = _skeletons[key] = _skeleton(request, record)
+    skeleton = _skeleton_of(request, record)
     values = {**shown(record), "checked_at": CHECKED_SLOT, "path": escape(request.get_full_path())}
     parts = skeleton.copy()
     for i in range(1, len(parts), 2):
@@ -231,8 +238,41 @@ def _skeleton(request: HttpRequest, record: dict) -> list[str]:
     return _SLOT.split(page)  # (the split keeps each slot's name at the odd positions)
 
 
+# Per language: a digest of every skeleton of the language (`layout`).
+_layouts: dict[str | None, str] = {}
+
+
+def layout(request: HttpRequest) -> str:
+    """The layout of the active language's anonymous pages: a digest of the skeletons of every variant (each
+    status, and a valid one with and without its mark), rendered once per process and language. A page is stored
+    with the layout it was rendered in and served only while it is the current one: after a deployment that
+    changed a template, a style sheet's hashed name or a translation, stored pages are rendered again at their
+    next visit rather than served as they were."""
+    from .choices import CertificateState
+
+    language = translation.get_language()
+    found = _layouts.get(language)
+    if found is None:
+        digest = hashlib.sha256()
+        for state in CertificateState.values:
+            for mark in (False, True) if state == CertificateState.VALID else (False,):
+                variant = {"status": state, "status_label": status_label(state), "mark_allowed": mark}
+                digest.update("\x00".join(_skeleton_of(request, variant)).encode())
+        found = _layouts[language] = digest.hexdigest()[:16]
+    return found
+
+
+def _skeleton_of(request: HttpRequest, record: dict) -> list[str]:
+    key = (translation.get_language(), *(record[field] for field in VARIANT))
+    skeleton = _skeletons.get(key)
+    if skeleton is None:
+        skeleton = _skeletons[key] = _skeleton(request, record)
+    return skeleton
+
+
 def _forget_skeletons(**kwargs) -> None:
     _skeletons.clear()  # a setting the layout reads may have changed (tests override them)
+    _layouts.clear()
 
 
 def connect() -> None:
@@ -294,16 +334,19 @@ def statements() -> list[str]:
     out = [
         f"ALTER TABLE {page} ENABLE ROW LEVEL SECURITY",  # no policy: the application's role sees no row
         f"ALTER TABLE {entries} ENABLE ROW LEVEL SECURITY",
-        f"CREATE OR REPLACE FUNCTION {VISIT_FUNCTION}(p_number text, p_language text) "  # noqa: S608 (DDL of names)
+        # (the signatures before pages had a layout)
+        f"DROP FUNCTION IF EXISTS {VISIT_FUNCTION}(text, text)",
+        f"DROP FUNCTION IF EXISTS {STORE_FUNCTION}(text, text, text, text, date)",
+        f"CREATE OR REPLACE FUNCTION {VISIT_FUNCTION}(p_number text, p_language text, p_layout text) "  # noqa: S608
         f"RETURNS TABLE(page text, entry text) LANGUAGE plpgsql STABLE {definer} AS $visit$ BEGIN "
         f"RETURN QUERY SELECT p.html, NULL::text FROM {page} p WHERE p.number = p_number AND p.language = p_language "
-        f"AND (p.fresh_until IS NULL OR p.fresh_until >= {today}); "
+        f"AND p.layout = p_layout AND (p.fresh_until IS NULL OR p.fresh_until >= {today}); "
         "IF FOUND THEN RETURN; END IF; "
         f"RETURN QUERY SELECT NULL::text, r.entry FROM {entries} r WHERE r.number = p_number; "  # kept ready
         "IF NOT FOUND THEN RETURN QUERY SELECT NULL::text, e::text FROM iecq_register_entry(p_number) AS e; END IF; "
         "END $visit$",
         f"CREATE OR REPLACE FUNCTION {STORE_FUNCTION}(p_number text, p_language text, p_entry text, p_html text, "  # noqa: S608
-        f"p_fresh_until date) RETURNS boolean LANGUAGE plpgsql VOLATILE {definer} AS $store$ BEGIN "
+        f"p_fresh_until date, p_layout text) RETURNS boolean LANGUAGE plpgsql VOLATILE {definer} AS $store$ BEGIN "
         # A snapshot per statement, taken after the lock below, is what makes the check true: READ COMMITTED only.
         "IF current_setting('transaction_isolation') <> 'read committed' THEN RETURN false; END IF; "
         # Every change of what a page prints holds this lock shared until it commits: none may be under way.
@@ -312,11 +355,13 @@ def statements() -> list[str]:
         "IF NOT EXISTS (SELECT 1 FROM iecq_register_entry(p_number) AS e WHERE e::text = p_entry) "
         "THEN RETURN false; END IF; "
         "PERFORM set_config('synchronous_commit', 'off', true); "  # a page lost in a crash is only a miss
-        f"INSERT INTO {page} (number, language, html, fresh_until, stored_at) "
-        "VALUES (p_number, p_language, p_html, p_fresh_until, now()) ON CONFLICT (number, language) DO UPDATE "
-        "SET html = EXCLUDED.html, fresh_until = EXCLUDED.fresh_until, stored_at = EXCLUDED.stored_at; "
-        f"INSERT INTO {entries} (number, entry) VALUES (p_number, p_entry) "  # the entry too, if it was computed
-        "ON CONFLICT (number) DO UPDATE SET entry = EXCLUDED.entry; "
+        f"INSERT INTO {page} (number, language, html, fresh_until, stored_at, layout) "
+        "VALUES (p_number, p_language, p_html, p_fresh_until, now(), p_layout) ON CONFLICT (number, language) "
+        "DO UPDATE SET html = EXCLUDED.html, fresh_until = EXCLUDED.fresh_until, stored_at = EXCLUDED.stored_at, "
+        "layout = EXCLUDED.layout; "
+        # The entry too, where none was kept; a kept one is this one (any change since would have deleted it), and
+        # is not written again: an update would leave a dead row behind each first visit.
+        f"INSERT INTO {entries} (number, entry) VALUES (p_number, p_entry) ON CONFLICT (number) DO NOTHING; "
         "RETURN true; END $store$",
         # Fill the entries of up to p_limit certificates after id p_after that have none: found before the lock (a
         # search of the whole register when none is missing), then computed under the same lock and in the same
@@ -332,8 +377,7 @@ def statements() -> list[str]:
         f"OR NOT pg_try_advisory_xact_lock({LOCK}) THEN RETURN QUERY SELECT -1::bigint, p_after; RETURN; END IF; "
         "PERFORM set_config('synchronous_commit', 'off', true); "  # an entry lost in a crash is computed again
         f"INSERT INTO {entries} (number, entry) SELECT c.number, e::text FROM {cert} c "
-        "CROSS JOIN LATERAL iecq_register_entry(c.number) AS e WHERE c.id = ANY(ids) "
-        "ON CONFLICT (number) DO UPDATE SET entry = EXCLUDED.entry; "
+        "CROSS JOIN LATERAL iecq_register_entry(c.number) AS e WHERE c.id = ANY(ids) ON CONFLICT (number) DO NOTHING; "
         "RETURN QUERY SELECT cardinality(ids)::bigint, ids[cardinality(ids)]; END $fill$",
         f"CREATE OR REPLACE FUNCTION {PRUNE_FUNCTION}(p_before timestamptz) RETURNS bigint LANGUAGE plpgsql "  # noqa: S608
         f"VOLATILE {definer} AS $prune$ DECLARE n bigint; BEGIN "

@@ -60,13 +60,13 @@ def verify(request: HttpRequest, number: str) -> HttpResponse:
         and " " not in number
     )
     if cacheable and register_cache.supported():
-        language = translation.get_language()
-        page, entry = register_cache.visit(number, language)
+        language, layout = translation.get_language(), register_cache.layout(request)
+        page, entry = register_cache.visit(number, language, layout)
         if page is not None:
             return HttpResponse(register_cache.fill(page, checked_at=register_cache.checked_now()))
         if entry is None:
             raise Http404
-        return register_cache.first_visit_response(request, entry, number=number, language=language)
+        return register_cache.first_visit_response(request, entry, number=number, language=language, layout=layout)
     record = register_entry(number)
     if record is None:
         raise Http404

@@ -16,7 +16,8 @@ import psycopg2
 import pytest
 from django.db import connection, transaction
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import translation
 
 from certification import register_cache, services
 from certification.register_labels import page_context, time_shown
@@ -26,6 +27,7 @@ from manufacturers.services import manufacturer_update
 
 from .factories import SYSTEM
 from .test_certification import issued
+from .test_imports import approved  # noqa: F401 (fixture)
 from .test_rls import app_conn, app_role  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.req("CE-04"), pytest.mark.req("CE-05"), pytest.mark.django_db(transaction=True)]
@@ -60,6 +62,17 @@ def computed(number: str) -> str:
         return cursor.fetchone()[0]
 
 
+def current_layout(language: str = "en") -> str:
+    """The layout of anonymous pages in `language`, as the verification view computes it."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/register/any/")
+    request.user = AnonymousUser()
+    with translation.override(language):
+        return register_cache.layout(request)
+
+
 def owner_connection():
     params = connection.get_connection_params()
     conn = psycopg2.connect(
@@ -80,7 +93,8 @@ def test_a_visit_is_one_statement_and_the_second_is_served_the_stored_page(world
     ]
     assert set(stored()) == {(cert.number, "en")}
     second, second_sent, _r = verify(Client(), cert.number)
-    assert second_sent == [f"SELECT * FROM {register_cache.VISIT_FUNCTION}('{cert.number}', 'en')"]
+    layout = current_layout()
+    assert second_sent == [f"SELECT * FROM {register_cache.VISIT_FUNCTION}('{cert.number}', 'en', '{layout}')"]
     assert "This certificate is valid." in second and cert.number in second
     assert register_cache.CHECKED_SLOT not in second and "\x00" not in second  # every slot was filled
     assert not TOKEN.search(first) and not TOKEN.search(second)  # nothing of one visitor is served to another
@@ -237,11 +251,11 @@ def _printing(name: str, mine, technology, site) -> set[str]:
 
 def test_a_page_rendered_before_a_change_committed_is_never_stored(world):
     cert = issued(world)
-    _page, entry = register_cache.visit(cert.number, "en")
+    _page, entry = register_cache.visit(cert.number, "en", current_layout())
     assert _page is None and entry
     _u, admin = world.a.users[Role.MF_ADMIN]
     manufacturer_update(actor=admin, pk=cert.manufacturer_id, name="Renamed while rendering")
-    assert register_cache.store(cert.number, "en", entry, "<p>old valid page</p>", None) is False
+    assert register_cache.store(cert.number, "en", entry, "<p>old valid page</p>", None, current_layout()) is False
     assert stored() == {}
     page, _s, _r = verify(Client(), cert.number)
     assert "old valid page" not in page and "Renamed while rendering" in page
@@ -249,19 +263,19 @@ def test_a_page_rendered_before_a_change_committed_is_never_stored(world):
 
 def test_no_page_is_stored_while_a_change_is_under_way_and_a_change_waits_for_a_store_then_forgets_it(world):
     cert = issued(world)
-    _page, entry = register_cache.visit(cert.number, "en")
+    _page, entry = register_cache.visit(cert.number, "en", current_layout())
     # A change under way (not yet committed) holds the lock: the store gives up, whatever it read.
     writer = owner_connection()
     try:
         with writer.cursor() as cursor:
             cursor.execute("UPDATE manufacturers_manufacturer SET name = name WHERE id = %s", [cert.manufacturer_id])
-        assert register_cache.store(cert.number, "en", entry, "<p>page</p>", None) is False
+        assert register_cache.store(cert.number, "en", entry, "<p>page</p>", None, "") is False
         writer.rollback()
         # A store that took the lock first: the change waits for it to commit, then deletes what it stored.
         storer = owner_connection()
         with storer.cursor() as cursor:
             cursor.execute(
-                f"SELECT {register_cache.STORE_FUNCTION}(%s, 'en', %s, '<p>page</p>', NULL)", [cert.number, entry]
+                f"SELECT {register_cache.STORE_FUNCTION}(%s, 'en', %s, '<p>page</p>', NULL, '')", [cert.number, entry]
             )
             assert cursor.fetchone()[0] is True  # stored, not yet committed
         done = threading.Event()
@@ -327,12 +341,13 @@ def test_signed_in_users_and_query_strings_are_not_served_the_stored_page(world)
 def test_the_page_table_is_reached_only_through_the_owners_functions(world, app_conn):  # noqa: F811 (fixture)
     cert = issued(world)
     verify(Client(), cert.number)
+    layout = current_layout()
     with app_conn.cursor() as cursor:  # as the application's role
         cursor.execute("SELECT count(*) FROM certification_registerpage")
         assert cursor.fetchone()[0] == 0  # row-level security, no policy: no row
         cursor.execute("UPDATE certification_registerpage SET html = 'forged'")
         assert cursor.rowcount == 0
-        cursor.execute(f"SELECT page FROM {register_cache.VISIT_FUNCTION}(%s, 'en')", [cert.number])
+        cursor.execute(f"SELECT page FROM {register_cache.VISIT_FUNCTION}(%s, 'en', %s)", [cert.number, layout])
         assert "This certificate is valid." in cursor.fetchone()[0]  # through the function
         cursor.execute(
             "SELECT p.proname, p.prosecdef, p.provolatile, pg_get_userbyid(p.proowner) = pg_get_userbyid(c.relowner) "
@@ -346,7 +361,8 @@ def test_the_page_table_is_reached_only_through_the_owners_functions(world, app_
         ]
         # The store writes only a page whose entry is the certificate's current one.
         cursor.execute(
-            f"SELECT {register_cache.STORE_FUNCTION}(%s, 'en', %s, 'forged', NULL)", [cert.number, '{"state": "valid"}']
+            f"SELECT {register_cache.STORE_FUNCTION}(%s, 'en', %s, 'forged', NULL, %s)",
+            [cert.number, '{"state": "valid"}', layout],
         )
         assert cursor.fetchone()[0] is False
     assert "forged" not in stored()[(cert.number, "en")]
@@ -602,9 +618,64 @@ def test_the_entry_table_is_reached_only_through_the_owners_functions_and_filled
         assert cursor.fetchone()[0] == 0  # row-level security, no policy: no row
         cursor.execute("UPDATE certification_registerentry SET entry = '{}'")
         assert cursor.rowcount == 0
-        cursor.execute(f"SELECT entry FROM {register_cache.VISIT_FUNCTION}(%s, 'en')", [cert.number])
+        cursor.execute(f"SELECT entry FROM {register_cache.VISIT_FUNCTION}(%s, 'en', '')", [cert.number])
         assert cursor.fetchone()[0] == computed(cert.number)  # the kept entry, through the function
         cursor.execute(
             "SELECT p.prosecdef, p.provolatile FROM pg_proc p WHERE p.proname = %s", [register_cache.FILL_FUNCTION]
         )
         assert cursor.fetchall() == [(True, "v")]
+
+
+def test_an_imports_certificates_have_their_entries_kept_once_it_commits(
+    approved,  # noqa: F811 (fixture)
+    django_capture_on_commit_callbacks,
+):
+    from .test_imports import CERT_HEADER, cert_line, csv_file, upload
+
+    job = upload(
+        approved,
+        csv_file(CERT_HEADER, cert_line("LEG-0001"), cert_line("LEG-0002", sites="")),
+        capture=django_capture_on_commit_callbacks,
+    )
+    assert job.state == "done", job.report
+    assert {"LEG-0001", "LEG-0002"} <= set(kept())  # filled by the task the import asked for after its commit
+    assert kept()["LEG-0001"] == computed("LEG-0001")
+
+
+def test_a_changed_entry_function_forgets_the_entries_and_pages_kept_from_the_old_one(world):
+    from certification import register
+
+    cert = issued(world)
+    verify(Client(), cert.number)
+    register_cache.fill_entries()
+    assert cert.number in kept() and stored()
+    register.install()  # as after every migrate: the same statement, nothing forgotten
+    assert cert.number in kept() and stored()
+    with connection.cursor() as cursor:  # the function as an older model compiled it
+        for statement in register.entry_function_statements(connection):
+            cursor.execute(statement.replace("BEGIN RETURN QUERY", "BEGIN /* older */ RETURN QUERY"))
+    register.install()
+    assert kept() == {} and stored() == {}
+    page, _s, _r = verify(Client(), cert.number)
+    assert "This certificate is valid." in page and kept()[cert.number] == computed(cert.number)
+
+
+def test_a_page_stored_in_another_layout_is_rendered_again_not_served(world):
+    """After a deployment that changed what the page looks like (a template, a style sheet's hashed name, a
+    translation), the pages stored before it are not served: the layout is a digest of every variant's skeleton."""
+    cert = issued(world)
+    verify(Client(), cert.number)
+    layout = current_layout()
+    assert len(layout) == 16 and {page for page in stored().values()}
+    with connection.cursor() as cursor:  # a page of an earlier deployment
+        cursor.execute("UPDATE certification_registerpage SET layout = 'earlier', html = 'earlier page'")
+    page, sent, _r = verify(Client(), cert.number)
+    assert page != "earlier page" and "This certificate is valid." in page and len(sent) == 2  # stored again
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT layout FROM certification_registerpage")
+        assert cursor.fetchall() == [(layout,)]
+    with override_settings(IECQ_SITE_NAME="Registre national IECQ"):  # something every page prints
+        assert current_layout() != layout
+        page, sent, _r = verify(Client(), cert.number)
+        assert "Registre national IECQ" in page and len(sent) == 2  # not the page stored in the old layout
+    assert current_layout("fr") not in (layout, current_layout())  # each language its own

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -201,6 +202,11 @@ def certificate_import(*, actor: Principal, job: ImportJob, rows: list[tuple[int
         written += len(certs)
         progress_report(job.pk, written)
     _advance_number_sequences(cb, rows)
+    # The imported certificates' register entries, ready for their first verification without waiting for the
+    # beat task (certification/register_cache.py); a lost message only leaves them to that task.
+    from certification.tasks import register_entries_fill
+
+    transaction.on_commit(register_entries_fill.delay)
     return written
 
 
