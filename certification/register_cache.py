@@ -334,9 +334,6 @@ def statements() -> list[str]:
     out = [
         f"ALTER TABLE {page} ENABLE ROW LEVEL SECURITY",  # no policy: the application's role sees no row
         f"ALTER TABLE {entries} ENABLE ROW LEVEL SECURITY",
-        # (the signatures before pages had a layout)
-        f"DROP FUNCTION IF EXISTS {VISIT_FUNCTION}(text, text)",
-        f"DROP FUNCTION IF EXISTS {STORE_FUNCTION}(text, text, text, text, date)",
         f"CREATE OR REPLACE FUNCTION {VISIT_FUNCTION}(p_number text, p_language text, p_layout text) "  # noqa: S608
         f"RETURNS TABLE(page text, entry text) LANGUAGE plpgsql STABLE {definer} AS $visit$ BEGIN "
         f"RETURN QUERY SELECT p.html, NULL::text FROM {page} p WHERE p.number = p_number AND p.language = p_language "
@@ -379,6 +376,15 @@ def statements() -> list[str]:
         f"INSERT INTO {entries} (number, entry) SELECT c.number, e::text FROM {cert} c "
         "CROSS JOIN LATERAL iecq_register_entry(c.number) AS e WHERE c.id = ANY(ids) ON CONFLICT (number) DO NOTHING; "
         "RETURN QUERY SELECT cardinality(ids)::bigint, ids[cardinality(ids)]; END $fill$",
+        # The signatures before pages had a layout, for the processes of the previous release while a deployment
+        # replaces them: they are answered with the entry (no page is in their layout), and what they store is
+        # never served. (To be dropped once no release before 2026-11-27 runs.)
+        f"CREATE OR REPLACE FUNCTION {VISIT_FUNCTION}(p_number text, p_language text) "  # noqa: S608
+        f"RETURNS TABLE(page text, entry text) LANGUAGE sql STABLE {definer} AS $visit$ "
+        f"SELECT * FROM {VISIT_FUNCTION}(p_number, p_language, '') $visit$",
+        f"CREATE OR REPLACE FUNCTION {STORE_FUNCTION}(p_number text, p_language text, p_entry text, p_html text, "
+        f"p_fresh_until date) RETURNS boolean LANGUAGE sql VOLATILE {definer} AS $store$ "
+        f"SELECT {STORE_FUNCTION}(p_number, p_language, p_entry, p_html, p_fresh_until, '') $store$",
         f"CREATE OR REPLACE FUNCTION {PRUNE_FUNCTION}(p_before timestamptz) RETURNS bigint LANGUAGE plpgsql "  # noqa: S608
         f"VOLATILE {definer} AS $prune$ DECLARE n bigint; BEGIN "
         f"DELETE FROM {page} WHERE stored_at < p_before OR fresh_until < {today}; "

@@ -350,14 +350,16 @@ def test_the_page_table_is_reached_only_through_the_owners_functions(world, app_
         cursor.execute(f"SELECT page FROM {register_cache.VISIT_FUNCTION}(%s, 'en', %s)", [cert.number, layout])
         assert "This certificate is valid." in cursor.fetchone()[0]  # through the function
         cursor.execute(
-            "SELECT p.proname, p.prosecdef, p.provolatile, pg_get_userbyid(p.proowner) = pg_get_userbyid(c.relowner) "
-            "FROM pg_proc p, pg_class c WHERE p.proname IN (%s, %s) AND c.relname = 'certification_registerpage' "
-            "ORDER BY p.proname",
+            "SELECT p.proname, p.pronargs, p.prosecdef, p.provolatile, "
+            "pg_get_userbyid(p.proowner) = pg_get_userbyid(c.relowner) FROM pg_proc p, pg_class c "
+            "WHERE p.proname IN (%s, %s) AND c.relname = 'certification_registerpage' ORDER BY p.proname, p.pronargs",
             [register_cache.STORE_FUNCTION, register_cache.VISIT_FUNCTION],
         )
-        assert cursor.fetchall() == [
-            (register_cache.STORE_FUNCTION, True, "v", True),  # it checks the entry again before it writes
-            (register_cache.VISIT_FUNCTION, True, "s", True),  # STABLE: it cannot write
+        assert cursor.fetchall() == [  # (and the previous release's signatures, which call these)
+            (register_cache.STORE_FUNCTION, 5, True, "v", True),
+            (register_cache.STORE_FUNCTION, 6, True, "v", True),  # it checks the entry again before it writes
+            (register_cache.VISIT_FUNCTION, 2, True, "s", True),
+            (register_cache.VISIT_FUNCTION, 3, True, "s", True),  # STABLE: it cannot write
         ]
         # The store writes only a page whose entry is the certificate's current one.
         cursor.execute(
@@ -679,3 +681,21 @@ def test_a_page_stored_in_another_layout_is_rendered_again_not_served(world):
         page, sent, _r = verify(Client(), cert.number)
         assert "Registre national IECQ" in page and len(sent) == 2  # not the page stored in the old layout
     assert current_layout("fr") not in (layout, current_layout())  # each language its own
+
+
+def test_the_previous_releases_calls_still_work_while_a_deployment_replaces_its_processes(world):
+    """Processes of the release before pages had a layout call the two-argument visit and the five-argument store:
+    they get the entry (no page is in their layout) and what they store is never served to the current release."""
+    cert = issued(world)
+    verify(Client(), cert.number)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {register_cache.VISIT_FUNCTION}(%s, 'en')", [cert.number])
+        page, entry = cursor.fetchone()
+        assert page is None and entry == computed(cert.number)
+        cursor.execute(
+            f"SELECT {register_cache.STORE_FUNCTION}(%s, 'en', %s, 'previous release page', NULL)", [cert.number, entry]
+        )
+        assert cursor.fetchone()[0] is True
+    assert stored()[(cert.number, "en")] == "previous release page"
+    page, sent, _r = verify(Client(), cert.number)
+    assert "This certificate is valid." in page and len(sent) == 2  # rendered and stored again in this layout
