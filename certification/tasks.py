@@ -62,12 +62,12 @@ def register_entries_fill() -> int:
     the last run: every change deletes the entries it concerns), so that its first verification is one index
     lookup (certification/register_cache.py). Until then the entry is computed at the visit: never stale either
     way. Each batch is a short transaction; safe to run twice at once."""
+    from django.db import connection
+
     from . import register_cache
 
     if not register_cache.supported():
         return 0
-    from django.db import connection
-
     if connection.in_atomic_block:  # run eagerly inside a transaction (tests): its batches must each commit
         logger.info("register entries: not filled inside a transaction; the next beat run fills them")
         return 0
