@@ -323,7 +323,7 @@ def _forget_sources() -> dict[str, tuple[str, tuple[str, ...]]]:
 
 
 def statements() -> list[str]:
-    """The DDL of the page table's protection, its functions and the triggers that forget its pages."""
+    """The DDL of the page and entry tables' protection, their functions and the triggers that forget them."""
     from .models import Certificate, RegisterEntry, RegisterPage
 
     page = RegisterPage._meta.db_table
@@ -366,7 +366,7 @@ def statements() -> list[str]:
         # (-1, p_after) when a change is under way (nothing done: try again).
         f"CREATE OR REPLACE FUNCTION {FILL_FUNCTION}(p_after bigint, p_limit integer) "  # noqa: S608
         f"RETURNS TABLE(filled bigint, last_id bigint) LANGUAGE plpgsql VOLATILE {definer} AS $fill$ "
-        "DECLARE ids bigint[]; BEGIN "
+        "DECLARE ids bigint[]; n bigint; BEGIN "
         f"ids := ARRAY(SELECT c.id FROM {cert} c WHERE c.id > p_after AND NOT EXISTS "
         f"(SELECT 1 FROM {entries} r WHERE r.number = c.number) ORDER BY c.id LIMIT p_limit); "
         "IF cardinality(ids) = 0 THEN RETURN QUERY SELECT 0::bigint, NULL::bigint; RETURN; END IF; "
@@ -375,7 +375,8 @@ def statements() -> list[str]:
         "PERFORM set_config('synchronous_commit', 'off', true); "  # an entry lost in a crash is computed again
         f"INSERT INTO {entries} (number, entry) SELECT c.number, e::text FROM {cert} c "
         "CROSS JOIN LATERAL iecq_register_entry(c.number) AS e WHERE c.id = ANY(ids) ON CONFLICT (number) DO NOTHING; "
-        "RETURN QUERY SELECT cardinality(ids)::bigint, ids[cardinality(ids)]; END $fill$",
+        "GET DIAGNOSTICS n = ROW_COUNT; "  # (a first visit may have stored one of them meanwhile)
+        "RETURN QUERY SELECT n, ids[cardinality(ids)]; END $fill$",
         # The signatures before pages had a layout, for the processes of the previous release while a deployment
         # replaces them: they are answered with the entry (no page is in their layout), and what they store is
         # never served. (To be dropped once no release before 2026-11-27 runs.)
